@@ -1,0 +1,17 @@
+from mmdet.datasets import CocoDataset
+from mmdet.registry import DATASETS
+
+
+@DATASETS.register_module()
+class PubLayNetDataset(CocoDataset):
+    """PubLayNet: layouts of PubMed Central articles, five classes.
+
+    Its official COCO files name the categories ``text``, ``title``,
+    ``list``, ``table`` and ``figure`` (ids 1..5).
+    """
+
+    METAINFO = {
+        'classes': ('text', 'title', 'list', 'table', 'figure'),
+        'palette': [(31, 119, 180), (214, 39, 40), (148, 103, 189),
+                    (255, 127, 14), (44, 160, 44)],
+    }

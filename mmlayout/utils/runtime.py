@@ -1,0 +1,79 @@
+"""Config preparation shared by ``tools/train.py`` and ``tools/test.py``."""
+import os
+import os.path as osp
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+
+
+def prepare_config(cfg: Config, config_path: str, work_dir: str = None,
+                   cfg_options: dict = None,
+                   launcher: str = 'none') -> Config:
+    """Apply the command-line overrides every tool accepts.
+
+    Args:
+        cfg (Config): The loaded config; modified in place and returned.
+        config_path (str): Where it was loaded from (names the default
+            work dir ``./work_dirs/<config name>``).
+        work_dir (str, optional): Overrides ``cfg.work_dir``.
+        cfg_options (dict, optional): ``--cfg-options`` key-value pairs.
+        launcher (str): ``none``, ``pytorch``, ``slurm`` or ``mpi``.
+    """
+    cfg.launcher = launcher
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+    if launcher != 'none' and not torch.cuda.is_available():
+        init_cpu_distributed(cfg)
+    return cfg
+
+
+def init_cpu_distributed(cfg: Config) -> None:
+    """Run distributed jobs on CPU processes with the gloo backend.
+
+    MMEngine's launchers assume one GPU per process (they call
+    ``torch.cuda.set_device`` and give DDP ``device_ids``). On a machine
+    without CUDA this starts the process group with gloo from the
+    ``torchrun`` environment first (MMEngine then keeps it) and wraps the
+    model in DDP without device ids.
+    """
+    if not dist.is_initialized():
+        missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR',
+                               'MASTER_PORT') if k not in os.environ]
+        if missing:
+            raise RuntimeError(
+                f'launcher {cfg.launcher!r} needs the environment variables '
+                f'{missing}; start with tools/dist_train.sh or torchrun')
+        dist.init_process_group(backend='gloo', init_method='env://')
+    cfg.env_cfg = dict(cfg.get('env_cfg', {}), dist_cfg=dict(backend='gloo'))
+    wrapper = dict(cfg.get('model_wrapper_cfg') or
+                   dict(type='MMDistributedDataParallel'))
+    wrapper.update(device_ids=None)
+    wrapper.setdefault('broadcast_buffers', False)
+    wrapper.setdefault('find_unused_parameters',
+                       cfg.get('find_unused_parameters', False))
+    cfg.model_wrapper_cfg = wrapper
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch the optimizer wrapper to mixed precision.
+
+    On GPUs this is MMEngine's ``AmpOptimWrapper`` (fp16 with dynamic loss
+    scaling); without CUDA it is :class:`AutocastOptimWrapper` in bfloat16,
+    which needs no loss scaling.
+    """
+    wrapper = cfg.optim_wrapper
+    if wrapper.get('type', 'OptimWrapper') in ('AmpOptimWrapper',
+                                               'AutocastOptimWrapper'):
+        return
+    if torch.cuda.is_available():
+        wrapper.type = 'AmpOptimWrapper'
+        wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        wrapper.type = 'AutocastOptimWrapper'
+        wrapper.setdefault('dtype', 'bfloat16')

@@ -1,0 +1,25 @@
+import os.path as osp
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# data_tools/ and tools/ are scripts, not packages: make them importable.
+for folder in ('data_tools', 'tools'):
+    if osp.join(ROOT, folder) not in sys.path:
+        sys.path.insert(0, osp.join(ROOT, folder))
+
+
+@pytest.fixture(scope='session')
+def synth_root(tmp_path_factory):
+    """A small synthetic CDLA-style dataset laid out like data/synth_cdla/.
+
+    ``train/`` has 4 pages (seed 0) and ``val/`` 2 pages (seed 1), both
+    rendered at 400 px width to keep the tests fast.
+    """
+    import synth_docs
+    root = tmp_path_factory.mktemp('synth_cdla')
+    for split, seed, pages in (('train', 0, 4), ('val', 1, 2)):
+        synth_docs.main(['--out', str(root / split), '--seed', str(seed),
+                         '--num-pages', str(pages), '--width', '400'])
+    return root

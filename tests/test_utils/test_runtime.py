@@ -1,0 +1,56 @@
+import socket
+
+import pytest
+import torch.distributed as dist
+from mmengine.config import Config
+
+from mmlayout.utils import enable_amp, init_cpu_distributed, prepare_config
+
+
+def test_prepare_config_work_dir_and_options(tmp_path):
+    cfg = Config(dict(model=dict(depth=50)))
+    prepare_config(cfg, 'configs/x/my_config.py',
+                   cfg_options={'model.depth': 18})
+    assert cfg.work_dir == './work_dirs/my_config'
+    assert cfg.model.depth == 18
+    assert cfg.launcher == 'none'
+    prepare_config(cfg, 'configs/x/my_config.py', work_dir=str(tmp_path))
+    assert cfg.work_dir == str(tmp_path)
+
+
+def test_enable_amp_on_cpu_uses_bfloat16_autocast(monkeypatch):
+    monkeypatch.setattr('torch.cuda.is_available', lambda: False)
+    cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer={})))
+    enable_amp(cfg)
+    assert cfg.optim_wrapper.type == 'AutocastOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+
+
+def test_cpu_distributed_needs_the_torchrun_environment(monkeypatch):
+    for key in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'):
+        monkeypatch.delenv(key, raising=False)
+    cfg = Config(dict(launcher='pytorch'))
+    with pytest.raises(RuntimeError, match='MASTER_ADDR'):
+        init_cpu_distributed(cfg)
+
+
+def test_cpu_distributed_uses_gloo_and_ddp_without_device_ids(monkeypatch):
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv('RANK', '0')
+    monkeypatch.setenv('WORLD_SIZE', '1')
+    monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
+    monkeypatch.setenv('MASTER_PORT', str(port))
+    cfg = Config(dict(launcher='pytorch', env_cfg=dict(cudnn_benchmark=False)))
+    try:
+        init_cpu_distributed(cfg)
+        assert dist.is_initialized()
+        assert dist.get_backend() == 'gloo'
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+    assert cfg.env_cfg.cudnn_benchmark is False
+    assert cfg.model_wrapper_cfg.type == 'MMDistributedDataParallel'
+    assert cfg.model_wrapper_cfg.device_ids is None

@@ -1,0 +1,68 @@
+"""Evaluate a checkpoint with the MMEngine runner (COCO metrics by default).
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out preds.pkl]
+        [--show-dir DIR] [--cfg-options key=value ...] [--launcher ...]
+"""
+import argparse
+import os
+
+from mmdet.evaluation import DumpDetResults
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import mmlayout  # noqa: F401  registers mmlayout components and safe types
+from mmlayout.utils import prepare_config
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Test (and evaluate) a layout detector')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where to save metrics and logs')
+    parser.add_argument('--out', help='dump raw predictions to this .pkl file')
+    parser.add_argument(
+        '--show-dir',
+        help='draw predictions into this folder (relative to the run\'s '
+        'timestamped folder in the work dir)')
+    parser.add_argument('--score-thr', type=float, default=0.3,
+                        help='score threshold for drawn predictions')
+    parser.add_argument('--amp', action='store_true',
+                        help='run inference under mixed precision')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    parser.add_argument('--launcher',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        parser.error(f'--out must name a .pkl file, got {args.out}')
+    return args
+
+
+def main():
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    prepare_config(cfg, args.config, args.work_dir, args.cfg_options,
+                   args.launcher)
+    cfg.load_from = args.checkpoint
+    if args.amp:
+        cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
+    if args.show_dir:
+        hooks = cfg.default_hooks
+        if 'visualization' not in hooks:
+            raise KeyError('--show-dir needs a DetVisualizationHook under '
+                           'default_hooks.visualization in the config')
+        hooks.visualization.update(draw=True, test_out_dir=args.show_dir,
+                                   score_thr=args.score_thr)
+    runner = Runner.from_cfg(cfg)
+    if args.out is not None:
+        runner.test_evaluator.metrics.append(
+            DumpDetResults(out_file_path=args.out))
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
