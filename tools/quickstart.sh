@@ -40,7 +40,7 @@ CHECKPOINT="$(cat "$WORK_DIR/last_checkpoint")"
 
 say "evaluating $CHECKPOINT on the $VAL_PAGES held-out pages"
 $PY tools/test.py "$CONFIG" "$CHECKPOINT" --work-dir "$WORK_DIR" \
-    --show-dir predictions 2>&1 | tee "$WORK_DIR/test_output.log"
+    --show-dir "$WORK_DIR/predictions" 2>&1 | tee "$WORK_DIR/test_output.log"
 
-say "drawn predictions: $(ls -d "$WORK_DIR"/*/predictions | tail -n 1)"
+say "predictions drawn on the held-out pages: $WORK_DIR/predictions/"
 say "done in $(( ($(date +%s) - start) / 60 )) min $(( ($(date +%s) - start) % 60 )) s"

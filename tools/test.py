@@ -5,6 +5,7 @@
 """
 import argparse
 import os
+import os.path as osp
 
 from mmdet.evaluation import DumpDetResults
 from mmengine.config import Config, DictAction
@@ -23,8 +24,7 @@ def parse_args():
     parser.add_argument('--out', help='dump raw predictions to this .pkl file')
     parser.add_argument(
         '--show-dir',
-        help='draw predictions into this folder (relative to the run\'s '
-        'timestamped folder in the work dir)')
+        help='draw predictions on the pages into this folder')
     parser.add_argument('--score-thr', type=float, default=0.3,
                         help='score threshold for drawn predictions')
     parser.add_argument('--amp', action='store_true',
@@ -55,8 +55,10 @@ def main():
         if 'visualization' not in hooks:
             raise KeyError('--show-dir needs a DetVisualizationHook under '
                            'default_hooks.visualization in the config')
-        hooks.visualization.update(draw=True, test_out_dir=args.show_dir,
-                                   score_thr=args.score_thr)
+        # An absolute path: DetVisualizationHook re-joins a relative one
+        # under work_dir/timestamp at every iteration.
+        hooks.visualization.update(draw=True, score_thr=args.score_thr,
+                                   test_out_dir=osp.abspath(args.show_dir))
     runner = Runner.from_cfg(cfg)
     if args.out is not None:
         runner.test_evaluator.metrics.append(

@@ -7,7 +7,25 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-max_iters = 600
+# A page holds ~15 regions: 128 sampled RoIs per image and stage (mmdet: 512)
+# and fewer proposals keep a CPU step short without starving the heads.
+model = dict(
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=1000, max_per_img=500),
+        rcnn=[
+            dict(
+                assigner=dict(
+                    type='MaxIoUAssigner', pos_iou_thr=iou, neg_iou_thr=iou,
+                    min_pos_iou=iou, match_low_quality=False,
+                    ignore_iof_thr=-1),
+                sampler=dict(
+                    type='RandomSampler', num=128, pos_fraction=0.25,
+                    neg_pos_ub=-1, add_gt_as_proposals=True),
+                pos_weight=-1, debug=False) for iou in (0.5, 0.6, 0.7)
+        ]),
+    test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=300)))
+
+max_iters = 400
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=max_iters)
 val_cfg = dict(type='ValLoop')

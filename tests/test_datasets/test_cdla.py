@@ -30,7 +30,8 @@ def test_loads_converter_output_with_labels_in_class_order(tmp_path):
     ann_file = tmp_path / 'ann.json'
     ann_file.write_text(json.dumps(coco))
     dataset = CDLADataset(ann_file=str(ann_file), data_root=str(tmp_path),
-                          pipeline=[], filter_cfg=None)
+                          data_prefix=dict(img=''), pipeline=[],
+                          filter_cfg=None)
     assert len(dataset) == 1
     instances = dataset[0]['instances']
     labels = [CDLA_CLASSES[i['bbox_label']] for i in instances]

@@ -15,6 +15,7 @@ def test_publaynet_classes_and_labels(tmp_path):
     ann_file = tmp_path / 'val.json'
     ann_file.write_text(json.dumps(coco))
     dataset = PubLayNetDataset(ann_file=str(ann_file), pipeline=[],
+                               data_prefix=dict(img=''),
                                filter_cfg=None)
     (instance, ) = dataset[0]['instances']
     assert classes[instance['bbox_label']] == 'table'

@@ -13,12 +13,15 @@ CONFIG = osp.join(ROOT, 'configs', 'baselines', 'cascade-rcnn_r18_fpn_synth.py')
 def data_options(root):
     return [
         f'train_dataloader.dataset.data_root={root}/',
+        f'val_dataloader.dataset.data_root={root}/',
+        f'val_evaluator.ann_file={root}/val/annotations.json',
         f'test_dataloader.dataset.data_root={root}/',
         f'test_evaluator.ann_file={root}/val/annotations.json',
-        'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False',
-        'test_dataloader.num_workers=0',
-        'test_dataloader.persistent_workers=False',
+    ] + [
+        f'{split}_dataloader.{key}'
+        for split in ('train', 'val', 'test')
+        for key in ('num_workers=0', 'persistent_workers=False')
+    ] + [
         'train_cfg.val_interval=1000',
         'default_hooks.checkpoint.interval=2',
         'default_hooks.logger.interval=1',

@@ -7,6 +7,7 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 
 import mmlayout  # noqa: F401  allow-lists the types
+from mmlayout.utils.checkpoint import history_buffer_getattr
 
 
 class NotAllowed:
@@ -39,3 +40,15 @@ def test_message_hub_state_loads_with_weights_only():
 def test_other_types_are_still_refused():
     with pytest.raises(pickle.UnpicklingError):
         roundtrip(dict(payload=NotAllowed()))
+
+
+def test_getattr_resolves_only_history_buffer_methods():
+    # A pickled reference to the builtin comes back as the restricted one.
+    assert roundtrip(dict(f=getattr))['f'] is history_buffer_getattr
+
+    class Payload:
+        def __reduce__(self):
+            return getattr, (np.ndarray, 'tofile')
+
+    with pytest.raises(pickle.UnpicklingError, match='only public methods'):
+        roundtrip(Payload())

@@ -9,13 +9,13 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='RandomChoiceResize',
-         scales=[(1333, short) for short in range(384, 481, 32)],
+         scales=[(1333, short) for short in range(320, 417, 32)],
          keep_ratio=True),
     dict(type='PackDetInputs')
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1333, 448), keep_ratio=True),
+    dict(type='Resize', scale=(1333, 384), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
