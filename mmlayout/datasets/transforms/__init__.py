@@ -1,1 +1,4 @@
-__all__ = []
+from .ocr_token_load import OCRTokenLoad, get_tokenizer
+from .pack_layout_inputs import PackLayoutInputs
+
+__all__ = ['OCRTokenLoad', 'get_tokenizer', 'PackLayoutInputs']

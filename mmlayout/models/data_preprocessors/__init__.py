@@ -1,0 +1,3 @@
+from .layout_data_preprocessor import LayoutDataPreprocessor
+
+__all__ = ['LayoutDataPreprocessor']

@@ -1,0 +1,108 @@
+"""LayoutDataPreprocessor: DetDataPreprocessor that also batches the text."""
+from typing import List, Optional, Sequence
+
+import torch
+from mmengine.structures import InstanceData
+
+from mmdet.models.data_preprocessors import DetDataPreprocessor
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample
+
+
+@MODELS.register_module()
+class LayoutDataPreprocessor(DetDataPreprocessor):
+    """Image pre-processor of mmdet plus padding of the pages' text.
+
+    Images are normalised, padded and stacked as by
+    :class:`mmdet.models.data_preprocessors.DetDataPreprocessor`. Then the
+    text of every data sample (``data_sample.text`` from
+    :class:`PackLayoutInputs`) is padded to the longest sequence of the
+    batch, so that afterwards each sample holds, with the same L:
+
+    - ``text.input_ids``: ``(L,)`` long, padded with the pad id.
+    - ``text.bboxes``: ``(L, 4)`` long 0-1000 boxes, padded with zeros.
+    - ``text.attention_mask``: ``(L,)`` bool, True on real tokens.
+
+    :func:`mmlayout.structures.stack_batch_text` stacks them to ``(B, L)``
+    tensors. Pages without text (``<s></s>`` only, or no tokens at all) mix
+    freely with others; a batch in which no sample has ``text`` (an
+    image-only pipeline) is left as it is.
+
+    The pad id is the one the tokenizer gave each sample
+    (``text.metainfo['pad_token_id']``, set by :class:`OCRTokenLoad`);
+    samples that disagree, or disagree with ``pad_token_id`` when that is
+    set here, raise ``ValueError``.
+
+    Batch augmentations are refused: they would move pixels after the text
+    boxes were fixed to the image.
+
+    Args:
+        pad_token_id (int, optional): Expected pad id of the tokenizer; None
+            (default) takes it from the data samples.
+        **kwargs: Arguments of ``DetDataPreprocessor`` (``mean``, ``std``,
+            ``pad_size_divisor``, ``bgr_to_rgb``, ...).
+    """
+
+    def __init__(self, pad_token_id: Optional[int] = None, **kwargs) -> None:
+        if kwargs.get('batch_augments'):
+            raise ValueError(
+                'LayoutDataPreprocessor does not support batch_augments: '
+                'they move pixels after the text boxes were fixed')
+        super().__init__(**kwargs)
+        self.pad_token_id = pad_token_id
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        """Normalise and pad the images, then pad the text.
+
+        Args:
+            data (dict): ``inputs`` and ``data_samples`` from the dataloader.
+            training (bool): Whether in training mode.
+
+        Returns:
+            dict: ``inputs`` ``(B, 3, H, W)`` and ``data_samples`` with
+            equal-length text.
+        """
+        data = super().forward(data=data, training=training)
+        if data['data_samples'] is not None:
+            self.pad_text(data['data_samples'])
+        return data
+
+    def _batch_pad_id(self, data_samples: Sequence[DetDataSample]) -> int:
+        carried = [s.text.metainfo.get('pad_token_id') for s in data_samples]
+        ids = set(carried) - {None}
+        if self.pad_token_id is not None:
+            ids.add(self.pad_token_id)
+        if len(ids) != 1:
+            raise ValueError(
+                f'inconsistent text pad ids: data samples carry {carried}, '
+                f'LayoutDataPreprocessor(pad_token_id={self.pad_token_id}); '
+                'the tokenizer of OCRTokenLoad must be the model\'s')
+        return ids.pop()
+
+    def pad_text(self, data_samples: List[DetDataSample]) -> None:
+        """Pad every sample's text to the longest of the batch, in place."""
+        missing = [i for i, s in enumerate(data_samples) if 'text' not in s]
+        if len(missing) == len(data_samples):
+            return
+        if missing:
+            raise ValueError(
+                f'data samples {missing} of the batch have no text while '
+                'others have: every pipeline feeding a text-aware model needs '
+                'OCRTokenLoad and PackLayoutInputs')
+        pad_id = self._batch_pad_id(data_samples)
+        length = max(len(s.text.input_ids) for s in data_samples)
+        for sample in data_samples:
+            text = sample.text
+            n = len(text.input_ids)
+            input_ids = text.input_ids.new_full((length, ), pad_id)
+            input_ids[:n] = text.input_ids
+            bboxes = text.bboxes.new_zeros((length, 4))
+            bboxes[:n] = text.bboxes
+            mask = torch.zeros(
+                length, dtype=torch.bool, device=input_ids.device)
+            mask[:n] = True
+            sample.text = InstanceData(
+                metainfo=text.metainfo,
+                input_ids=input_ids,
+                bboxes=bboxes,
+                attention_mask=mask)
