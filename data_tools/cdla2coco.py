@@ -9,7 +9,8 @@ shape.
 Nothing is dropped silently: images without JSON, JSON files without image,
 unknown labels, degenerate polygons (fewer than three distinct points or zero
 area), shapes clipped to the image and size mismatches between the JSON and
-the image are counted and listed in a summary (and in ``<out>/report_<split>.json``).
+the image are counted and listed in a summary (and in
+``<out>/report_<split>.json``).
 
 Example::
 
@@ -46,8 +47,12 @@ class ConversionReport:
         self.issues[kind].append(where)
 
     def to_dict(self) -> dict:
-        return dict(issues={k: v for k, v in self.issues.items()},
-                    unknown_labels=dict(self.unknown_labels))
+        return dict(
+            issues={
+                k: v
+                for k, v in self.issues.items()
+            },
+            unknown_labels=dict(self.unknown_labels))
 
     def summary(self, max_listed: int = 5) -> str:
         if not self.issues:
@@ -59,8 +64,9 @@ class ConversionReport:
                 places) > max_listed else ''
             lines.append(f'  {kind}: {len(places)}  [{shown}{more}]')
         if self.unknown_labels:
-            labels = ', '.join(f'{label!r} x{n}' for label, n in
-                               self.unknown_labels.most_common())
+            labels = ', '.join(
+                f'{label!r} x{n}'
+                for label, n in self.unknown_labels.most_common())
             lines.append(f'  unknown labels seen: {labels}')
         return '\n'.join(lines)
 
@@ -68,11 +74,12 @@ class ConversionReport:
 def polygon_area(points: np.ndarray) -> float:
     """Area of a simple polygon (N, 2) by the shoelace formula."""
     x, y = points[:, 0], points[:, 1]
-    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2)
+    return float(
+        abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2)
 
 
 def shape_polygon(shape: dict) -> Optional[np.ndarray]:
-    """A labelme shape's outline as (N, 2) float points, or None if unusable."""
+    """A labelme shape's outline as (N, 2) float points; None if unusable."""
     try:
         points = np.asarray(shape['points'], dtype=np.float64)
     except (KeyError, TypeError, ValueError):
@@ -94,8 +101,10 @@ def image_size(path: str) -> Tuple[int, int]:
 def convert_split(folder: str, report: ConversionReport) -> dict:
     """Convert one folder of images + labelme JSON files to a COCO dict."""
     files = sorted(os.listdir(folder))
-    images = {osp.splitext(f)[0]: f for f in files
-              if f.lower().endswith(IMAGE_EXTENSIONS)}
+    images = {
+        osp.splitext(f)[0]: f
+        for f in files if f.lower().endswith(IMAGE_EXTENSIONS)
+    }
     jsons = {osp.splitext(f)[0] for f in files if f.endswith('.json')}
     for stem in sorted(jsons - images.keys()):
         report.add('json without image', f'{stem}.json')
@@ -103,8 +112,9 @@ def convert_split(folder: str, report: ConversionReport) -> dict:
         report.add('image without json (left out)', images[stem])
 
     coco_images, annotations = [], []
-    for stem in tqdm(sorted(images.keys() & jsons), desc=osp.basename(folder),
-                     unit='page'):
+    for stem in tqdm(
+            sorted(images.keys() & jsons), desc=osp.basename(folder),
+            unit='page'):
         json_path = osp.join(folder, f'{stem}.json')
         try:
             with open(json_path, encoding='utf-8') as f:
@@ -115,13 +125,18 @@ def convert_split(folder: str, report: ConversionReport) -> dict:
                        f'{stem}.json: {type(error).__name__}: {error}')
             continue
         width, height = image_size(osp.join(folder, images[stem]))
-        if (labelme.get('imageWidth'), labelme.get('imageHeight')) not in (
-                (width, height), (None, None)):
+        if (labelme.get('imageWidth'),
+                labelme.get('imageHeight')) not in ((width, height), (None,
+                                                                      None)):
             report.add('json size differs from image (image size used)',
                        f'{stem}.json')
         image_id = len(coco_images) + 1
-        coco_images.append(dict(id=image_id, file_name=images[stem],
-                                width=width, height=height))
+        coco_images.append(
+            dict(
+                id=image_id,
+                file_name=images[stem],
+                width=width,
+                height=height))
         for index, shape in enumerate(shapes):
             where = f'{stem}.json shape {index}'
             label = str(shape.get('label', '')).strip()
@@ -144,27 +159,42 @@ def convert_split(folder: str, report: ConversionReport) -> dict:
             if area <= 0 or x1 <= x0 or y1 <= y0:
                 report.add('degenerate polygon (shape left out)', where)
                 continue
-            annotations.append(dict(
-                id=len(annotations) + 1, image_id=image_id,
-                category_id=CLASSES.index(category) + 1,
-                bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
-                area=area, iscrowd=0,
-                segmentation=[clipped.reshape(-1).round(2).tolist()]))
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=image_id,
+                    category_id=CLASSES.index(category) + 1,
+                    bbox=[
+                        float(x0),
+                        float(y0),
+                        float(x1 - x0),
+                        float(y1 - y0)
+                    ],
+                    area=area,
+                    iscrowd=0,
+                    segmentation=[clipped.reshape(-1).round(2).tolist()]))
     return dict(
         info=dict(description=f'CDLA {osp.basename(folder)} '
                   '(converted by mmlayout data_tools/cdla2coco.py)'),
-        images=coco_images, annotations=annotations,
-        categories=[dict(id=i + 1, name=name, supercategory='layout')
-                    for i, name in enumerate(CLASSES)])
+        images=coco_images,
+        annotations=annotations,
+        categories=[
+            dict(id=i + 1, name=name, supercategory='layout')
+            for i, name in enumerate(CLASSES)
+        ])
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Convert CDLA labelme JSON to COCO (10 categories).')
     parser.add_argument('root', help='CDLA folder holding the split folders')
-    parser.add_argument('--splits', nargs='+', default=['train', 'val'],
-                        help='split folders under root to convert')
-    parser.add_argument('--out', help='output folder (default: root/annotations)')
+    parser.add_argument(
+        '--splits',
+        nargs='+',
+        default=['train', 'val'],
+        help='split folders under root to convert')
+    parser.add_argument(
+        '--out', help='output folder (default: root/annotations)')
     return parser.parse_args(argv)
 
 
@@ -183,8 +213,9 @@ def main(argv=None) -> Dict[str, ConversionReport]:
         ann_file = osp.join(out, f'instances_{split}.json')
         with open(ann_file, 'w', encoding='utf-8') as f:
             json.dump(coco, f, ensure_ascii=False)
-        with open(osp.join(out, f'report_{split}.json'), 'w',
-                  encoding='utf-8') as f:
+        with open(
+                osp.join(out, f'report_{split}.json'), 'w',
+                encoding='utf-8') as f:
             json.dump(report.to_dict(), f, ensure_ascii=False, indent=1)
         per_class = Counter(a['category_id'] for a in coco['annotations'])
         counts = ', '.join(f'{name}: {per_class[i + 1]}'

@@ -44,9 +44,16 @@ PUBLAYNET_CLASSES = PubLayNetDataset.METAINFO['classes']
 # How CDLA's region kinds are annotated in PubLayNet's scheme; None: not
 # annotated. PubLayNet annotates a whole reference list as one `list`.
 CDLA_TO_PUBLAYNET = {
-    'Text': 'text', 'Title': 'title', 'Figure': 'figure',
-    'Figure caption': 'text', 'Table': 'table', 'Table caption': 'text',
-    'Header': None, 'Footer': None, 'Reference': 'list', 'Equation': 'text'
+    'Text': 'text',
+    'Title': 'title',
+    'Figure': 'figure',
+    'Figure caption': 'text',
+    'Table': 'table',
+    'Table caption': 'text',
+    'Header': None,
+    'Footer': None,
+    'Reference': 'list',
+    'Equation': 'text'
 }
 
 FONT_DIRS = ('/usr/share/fonts/truetype', '/usr/share/fonts/opentype',
@@ -81,22 +88,24 @@ EN_WORDS = (
     'framework module modules consists reading order segmentation objects'
 ).split()
 ZH_CHARS = (
-    '的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年'
-    '动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化'
-    '高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天'
-    '政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向'
-    '道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革'
-    '位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角'
-    '期根论运农指几九区强放决西被干做必战先回则任取据处理府研究模型方法实验结果数据'
-    '分析检测识别文档版面布局区域文本表格图像特征网络训练学习性能精度提出基于算法系统'
+    '的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成'
+    '会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着'
+    '等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把'
+    '性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新'
+    '线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公'
+    '无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活'
+    '设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运'
+    '农指几九区强放决西被干做必战先回则任取据处理府研究模型方法实验结果数'
+    '据分析检测识别文档版面布局区域文本表格图像特征网络训练学习性能精度提'
+    '出基于算法系统'
 )
-ZH_TERMS = ('CNN', 'Transformer', 'LayoutLMv3', 'OCR', 'mAP', 'ResNet',
-            'GPU', 'F1', 'BERT', 'ImageNet', 'COCO', 'IoU')
+ZH_TERMS = ('CNN', 'Transformer', 'LayoutLMv3', 'OCR', 'mAP', 'ResNet', 'GPU',
+            'F1', 'BERT', 'ImageNet', 'COCO', 'IoU')
 EN_JOURNALS = ('Journal of Document Analysis', 'Pattern Recognition Letters',
                'Proceedings of the Conference on Vision',
                'International Journal of Computing', 'Neural Computation')
-ZH_JOURNALS = ('计算机学报', '软件学报', '中文信息学报', '自动化学报', '电子学报',
-               '计算机研究与发展')
+ZH_JOURNALS = ('计算机学报', '软件学报', '中文信息学报', '自动化学报',
+               '电子学报', '计算机研究与发展')
 SURNAMES_EN = ('Smith', 'Wang', 'Li', 'Zhang', 'Chen', 'Kumar', 'Garcia',
                'Müller', 'Tanaka', 'Brown', 'Liu', 'Yang', 'Huang', 'Zhao')
 SURNAMES_ZH = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗'
@@ -104,8 +113,8 @@ GIVEN_ZH = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂'
 MATH_SYMBOLS = ('α', 'β', 'γ', 'λ', 'θ', 'σ', 'μ', 'x', 'y', 'z', 'W', 'h',
                 'f', 'L', 'p', 'q', 'k', 'n')
 MATH_OPERATORS = (' + ', ' − ', ' · ', ' = ', ' ≤ ', ' × ')
-MATH_FUNCTIONS = ('exp', 'log', 'softmax', 'max', 'min', 'tanh', '∑', '∏',
-                  '∫', '‖', '√')
+MATH_FUNCTIONS = ('exp', 'log', 'softmax', 'max', 'min', 'tanh', '∑', '∏', '∫',
+                  '‖', '√')
 
 Box = Tuple[float, float, float, float]
 Painter = Callable[[ImageDraw.ImageDraw, float, float], None]
@@ -143,7 +152,10 @@ def find_font(names: Sequence[str]) -> Optional[str]:
 @lru_cache(maxsize=None)
 def font_paths() -> Dict[str, str]:
     """Font files by role; CJK falls back to DejaVu with a warning."""
-    paths = {role: find_font([name]) for role, name in LATIN_FONT_FILES.items()}
+    paths = {
+        role: find_font([name])
+        for role, name in LATIN_FONT_FILES.items()
+    }
     missing = [LATIN_FONT_FILES[r] for r, p in paths.items() if p is None]
     if missing:
         raise FileNotFoundError(
@@ -151,8 +163,9 @@ def font_paths() -> Dict[str, str]:
             'fonts-dejavu-core (apt-get install fonts-dejavu-core)')
     cjk = find_font(CJK_FONT_FILES)
     if cjk is None:
-        print('WARNING: no CJK font found (apt-get install fonts-wqy-microhei);'
-              ' Chinese text will render as boxes')
+        print(
+            'WARNING: no CJK font found (apt-get install fonts-wqy-microhei);'
+            ' Chinese text will render as boxes')
         cjk = paths['sans']
     paths['cjk'] = cjk
     return paths
@@ -183,10 +196,11 @@ class PageBuilder:
         self.width = width
         self.height = int(round(width * math.sqrt(2)))
         paper = rng.randint(242, 255)
-        self.image = Image.new('RGB', (self.width, self.height),
-                               (paper, paper, max(paper - rng.randint(0, 8), 0)))
+        self.image = Image.new(
+            'RGB', (self.width, self.height),
+            (paper, paper, max(paper - rng.randint(0, 8), 0)))
         self.draw = ImageDraw.Draw(self.image)
-        self.ink = (rng.randint(0, 40),) * 3
+        self.ink = (rng.randint(0, 40), ) * 3
         self.regions: List[Region] = []
         self.lines: List[dict] = []
         self.next_group = 0
@@ -218,7 +232,11 @@ class PageBuilder:
             return ' '.join(units).capitalize()
         return ''.join(units)
 
-    def wrap(self, font: str, size: int, width: float, num_lines: int,
+    def wrap(self,
+             font: str,
+             size: int,
+             width: float,
+             num_lines: int,
              first_indent: float = 0.0,
              last_fill: float = 1.0) -> List[Tuple[float, str]]:
         """Fill ``num_lines`` lines of random text to ``width`` pixels.
@@ -227,11 +245,13 @@ class PageBuilder:
         the width.
         """
         sep = ' ' if self.lang == 'en' else ''
-        punctuation = ('.', ',', ';') if self.lang == 'en' else ('。', '，', '；')
+        punctuation = (('.', ',', ';') if self.lang == 'en' else
+                       ('。', '，', '；'))
         lines = []
         for i in range(num_lines):
             indent = first_indent if i == 0 else 0.0
-            target = (width - indent) * (last_fill if i == num_lines - 1 else 1)
+            target = (width - indent) * (
+                last_fill if i == num_lines - 1 else 1)
             units: List[str] = []
             used = 0.0
             while True:
@@ -254,26 +274,41 @@ class PageBuilder:
             lines.append((indent, text))
         return lines
 
-    def put_text(self, x: float, y: float, text: str, font: str,
-                 size: int, bold: bool = False) -> Box:
+    def put_text(self,
+                 x: float,
+                 y: float,
+                 text: str,
+                 font: str,
+                 size: int,
+                 bold: bool = False) -> Box:
         """Draw one text line; record it as an OCR line; return its box."""
         stroke = 1 if bold and font == 'cjk' else 0
         pil_font = load_font(font, size)
-        self.draw.text((x, y), text, font=pil_font, fill=self.ink,
-                       stroke_width=stroke, stroke_fill=self.ink)
-        x0, y0, x1, y1 = self.draw.textbbox((x, y), text, font=pil_font,
+        self.draw.text((x, y),
+                       text,
+                       font=pil_font,
+                       fill=self.ink,
+                       stroke_width=stroke,
+                       stroke_fill=self.ink)
+        x0, y0, x1, y1 = self.draw.textbbox((x, y),
+                                            text,
+                                            font=pil_font,
                                             stroke_width=stroke)
         box = (x0 - 1, y0 - 1, x1 + 1, y1 + 1)
-        self.lines.append(dict(
-            text=text,
-            box=[round(v, 1) for v in box],
-            score=1.0,
-            quad=[[box[0], box[1]], [box[2], box[1]], [box[2], box[3]],
-                  [box[0], box[3]]]))
+        self.lines.append(
+            dict(
+                text=text,
+                box=[round(v, 1) for v in box],
+                score=1.0,
+                quad=[[box[0], box[1]], [box[2], box[1]], [box[2], box[3]],
+                      [box[0], box[3]]]))
         return box
 
-    def add_region(self, label: str, boxes: Sequence[Box],
-                   group: Optional[int] = None, pad: float = 2.0) -> None:
+    def add_region(self,
+                   label: str,
+                   boxes: Sequence[Box],
+                   group: Optional[int] = None,
+                   pad: float = 2.0) -> None:
         x0 = min(b[0] for b in boxes) - pad
         y0 = min(b[1] for b in boxes) - pad
         x1 = max(b[2] for b in boxes) + pad
@@ -282,9 +317,14 @@ class PageBuilder:
                min(y1, self.height - 1))
         self.regions.append(Region(label, box, group))
 
-    def text_lines_block(self, label: str, lines: List[Tuple[float, str]],
-                         font: str, size: int, width: float,
-                         align: str = 'left', bold: bool = False,
+    def text_lines_block(self,
+                         label: str,
+                         lines: List[Tuple[float, str]],
+                         font: str,
+                         size: int,
+                         width: float,
+                         align: str = 'left',
+                         bold: bool = False,
                          group: Optional[int] = None,
                          hanging: float = 0.0) -> Block:
         """A block of prepared lines, annotated as one ``label`` region."""
@@ -296,8 +336,9 @@ class PageBuilder:
                 shift = indent + (hanging if i > 0 else 0)
                 if align == 'center':
                     shift = (width - text_width(font, size, text)) / 2
-                boxes.append(self.put_text(x + shift, y + i * line_h, text,
-                                           font, size, bold))
+                boxes.append(
+                    self.put_text(x + shift, y + i * line_h, text, font, size,
+                                  bold))
             self.add_region(label, boxes, group)
 
         return Block(len(lines) * line_h, paint)
@@ -310,13 +351,18 @@ class PageBuilder:
         if num_lines < 2:
             return None
         indent = size * (2 if self.lang == 'zh' else 1.5)
-        lines = self.wrap(self.body_font, size, width, num_lines,
-                          first_indent=indent * (self.rng.random() < 0.8),
-                          last_fill=self.rng.uniform(0.2, 0.95))
+        lines = self.wrap(
+            self.body_font,
+            size,
+            width,
+            num_lines,
+            first_indent=indent * (self.rng.random() < 0.8),
+            last_fill=self.rng.uniform(0.2, 0.95))
         return self.text_lines_block('Text', lines, self.body_font, size,
                                      width)
 
-    def section_title(self, width: float, max_height: float) -> Optional[Block]:
+    def section_title(self, width: float,
+                      max_height: float) -> Optional[Block]:
         size = int(self.body_size * self.rng.uniform(1.1, 1.4))
         if size * self.leading > max_height:
             return None
@@ -324,14 +370,16 @@ class PageBuilder:
         number = f'{self.section_number}'
         if self.rng.random() < 0.4:
             number += f'.{self.rng.randint(1, 4)}'
-        words = self.words(self.rng.randint(2, 6) if self.lang == 'en'
-                           else self.rng.randint(3, 9))
-        title = ' '.join(words).title() if self.lang == 'en' else ''.join(words)
+        words = self.words(
+            self.rng.randint(2, 6) if self.lang ==
+            'en' else self.rng.randint(3, 9))
+        title = ' '.join(words).title() if self.lang == 'en' else ''.join(
+            words)
         text = f'{number} {title}'
         while text_width(self.bold_font, size, text) > width and len(text) > 4:
             text = text[:-2]
-        return self.text_lines_block('Title', [(0.0, text)], self.bold_font,
-                                     size, width, bold=True)
+        return self.text_lines_block(
+            'Title', [(0.0, text)], self.bold_font, size, width, bold=True)
 
     def caption(self, kind: str, width: float) -> Block:
         size = max(8, self.body_size - 1)
@@ -339,24 +387,33 @@ class PageBuilder:
             self.figure_number += 1
             number = self.figure_number
             label = 'Figure caption'
-            prefix = f'Figure {number}.' if self.lang == 'en' else f'图{number}'
+            prefix = (f'Figure {number}.'
+                      if self.lang == 'en' else f'图{number}')
         else:
             self.table_number += 1
             number = self.table_number
             label = 'Table caption'
             prefix = f'Table {number}.' if self.lang == 'en' else f'表{number}'
         num_lines = self.rng.choice([1, 1, 1, 2, 2, 3])
-        lines = self.wrap(self.body_font, size, width * 0.95, num_lines,
-                          last_fill=self.rng.uniform(0.3, 0.9))
+        lines = self.wrap(
+            self.body_font,
+            size,
+            width * 0.95,
+            num_lines,
+            last_fill=self.rng.uniform(0.3, 0.9))
         lines[0] = (0.0, f'{prefix} {lines[0][1]}')
         lines = [(indent, text) for indent, text in lines]
         centred = num_lines == 1 and self.rng.random() < 0.7
         # Trim a first line that the prefix pushed over the width.
         while text_width(self.body_font, size, lines[0][1]) > width:
             lines[0] = (0.0, lines[0][1][:-2])
-        return self.text_lines_block(label, lines, self.body_font, size,
-                                     width, align='center' if centred else
-                                     'left')
+        return self.text_lines_block(
+            label,
+            lines,
+            self.body_font,
+            size,
+            width,
+            align='center' if centred else 'left')
 
     def figure(self, width: float, max_height: float) -> Optional[Block]:
         rng = self.rng
@@ -391,14 +448,15 @@ class PageBuilder:
             draw.line([(ax0 - 3, ty), (ax0, ty)], fill=self.ink)
             self.put_text(tx - size, ay1 + 4, f'{i * 25}', 'sans', size)
             self.put_text(x0 + 2, ty - size / 2, f'{i / 4:.2f}', 'sans', size)
-        colours = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14)]
+        colours = [(31, 119, 180), (214, 39, 40), (44, 160, 44),
+                   (255, 127, 14)]
         for series in range(rng.randint(1, 3)):
             level = rng.uniform(0.2, 0.8)
             points = []
             for i in range(20):
                 level = min(max(level + rng.uniform(-0.08, 0.1), 0.02), 0.98)
-                points.append((ax0 + (ax1 - ax0) * i / 19,
-                               ay1 - (ay1 - ay0) * level))
+                points.append(
+                    (ax0 + (ax1 - ax0) * i / 19, ay1 - (ay1 - ay0) * level))
             draw.line(points, fill=colours[series], width=2)
 
     def draw_bars(self, box: Box) -> None:
@@ -409,13 +467,14 @@ class PageBuilder:
         draw.line([(x0 + 4, base), (x1 - 4, base)], fill=self.ink)
         count = rng.randint(3, 8)
         step = (x1 - x0 - 8) / count
-        colour = (rng.randint(40, 200), rng.randint(40, 200),
-                  rng.randint(40, 200))
+        colour = (rng.randint(40, 200), rng.randint(40,
+                                                    200), rng.randint(40, 200))
         for i in range(count):
             top = base - (base - y0 - 4) * rng.uniform(0.15, 1.0)
             bx = x0 + 4 + i * step
             draw.rectangle([bx + step * 0.15, top, bx + step * 0.85, base],
-                           fill=colour, outline=self.ink)
+                           fill=colour,
+                           outline=self.ink)
             self.put_text(bx + step * 0.3, base + 3, f'{chr(65 + i)}', 'sans',
                           size)
 
@@ -426,31 +485,42 @@ class PageBuilder:
         count = rng.randint(2, 4)
         step = (x1 - x0) / count
         mid = (y0 + y1) / 2
-        fill = (rng.randint(200, 245), rng.randint(200, 245),
-                rng.randint(200, 245))
+        fill = (rng.randint(200, 245), rng.randint(200,
+                                                   245), rng.randint(200, 245))
         for i in range(count):
-            bx0, bx1 = x0 + i * step + step * 0.12, x0 + (i + 1) * step - step * 0.12
+            bx0, bx1 = x0 + i * step + step * 0.12, x0 + (
+                i + 1) * step - step * 0.12
             draw.rounded_rectangle([bx0, mid - size * 2, bx1, mid + size * 2],
-                                   radius=4, fill=fill, outline=self.ink)
+                                   radius=4,
+                                   fill=fill,
+                                   outline=self.ink)
             label = self.sentence(1 if self.lang == 'en' else 2)[:10]
             self.put_text(bx0 + 4, mid - size / 2, label, self.body_font, size)
             if i:
                 draw.line([(bx0 - step * 0.24, mid), (bx0, mid)],
-                          fill=self.ink, width=2)
+                          fill=self.ink,
+                          width=2)
                 draw.polygon([(bx0, mid), (bx0 - 6, mid - 4),
-                              (bx0 - 6, mid + 4)], fill=self.ink)
+                              (bx0 - 6, mid + 4)],
+                             fill=self.ink)
 
     def draw_photo(self, box: Box) -> None:
         rng, draw = self.rng, self.draw
         x0, y0, x1, y1 = box
-        draw.rectangle(box, fill=(rng.randint(60, 200),) * 3)
+        draw.rectangle(box, fill=(rng.randint(60, 200), ) * 3)
         for _ in range(rng.randint(4, 12)):
             cx, cy = rng.uniform(x0, x1), rng.uniform(y0, y1)
             r = rng.uniform(0.05, 0.3) * (x1 - x0)
-            colour = (rng.randint(0, 255), rng.randint(0, 255),
-                      rng.randint(0, 255))
-            draw.ellipse([max(cx - r, x0), max(cy - r, y0), min(cx + r, x1),
-                          min(cy + r, y1)], fill=colour)
+            colour = (rng.randint(0,
+                                  255), rng.randint(0,
+                                                    255), rng.randint(0, 255))
+            draw.ellipse([
+                max(cx - r, x0),
+                max(cy - r, y0),
+                min(cx + r, x1),
+                min(cy + r, y1)
+            ],
+                         fill=colour)
 
     def table(self, width: float, max_height: float) -> Optional[Block]:
         rng = self.rng
@@ -464,14 +534,15 @@ class PageBuilder:
         if height > max_height:
             return None
         grid = rng.random() < 0.3
-        header = [self.sentence(1)[:8] if self.lang == 'en'
-                  else ''.join(self.words(rng.randint(2, 4)))
-                  for _ in range(cols)]
+        header = [
+            self.sentence(1)[:8] if self.lang == 'en' else ''.join(
+                self.words(rng.randint(2, 4))) for _ in range(cols)
+        ]
 
         def cell(row, col):
             if col == 0:
-                return (self.sentence(1)[:10] if self.lang == 'en'
-                        else ''.join(self.words(rng.randint(2, 4))))
+                return (self.sentence(1)[:10] if self.lang == 'en' else
+                        ''.join(self.words(rng.randint(2, 4))))
             return f'{rng.uniform(0, 100):.{rng.randint(1, 2)}f}'
 
         def paint(draw, x, y):
@@ -482,13 +553,16 @@ class PageBuilder:
             bottom = ty + rows * row_h
             draw.line([(tx, ty), (tx + table_w, ty)], fill=self.ink, width=2)
             draw.line([(tx, ty + row_h), (tx + table_w, ty + row_h)],
-                      fill=self.ink, width=1)
-            draw.line([(tx, bottom), (tx + table_w, bottom)], fill=self.ink,
+                      fill=self.ink,
+                      width=1)
+            draw.line([(tx, bottom), (tx + table_w, bottom)],
+                      fill=self.ink,
                       width=2)
             if grid:
                 for r in range(2, rows):
                     draw.line([(tx, ty + r * row_h),
-                               (tx + table_w, ty + r * row_h)], fill=self.ink)
+                               (tx + table_w, ty + r * row_h)],
+                              fill=self.ink)
                 for c in range(cols + 1):
                     draw.line([(tx + c * col_w, ty), (tx + c * col_w, bottom)],
                               fill=self.ink)
@@ -498,9 +572,13 @@ class PageBuilder:
                     while (text_width(self.body_font, size, text) > col_w - 6
                            and len(text) > 1):
                         text = text[:-1]
-                    self.put_text(tx + c * col_w + 4,
-                                  ty + r * row_h + (row_h - size) / 2 - 1,
-                                  text, self.body_font, size, bold=r == 0)
+                    self.put_text(
+                        tx + c * col_w + 4,
+                        ty + r * row_h + (row_h - size) / 2 - 1,
+                        text,
+                        self.body_font,
+                        size,
+                        bold=r == 0)
             self.add_region('Table', [(tx, ty, tx + table_w, bottom)], pad=1)
 
         return Block(height, paint)
@@ -521,8 +599,10 @@ class PageBuilder:
                              f'{rng.choice(MATH_OPERATORS).strip()}'
                              f'{rng.choice(MATH_SYMBOLS)})')
             else:
-                parts.append(rng.choice(MATH_SYMBOLS) + rng.choice(
-                    ['', '²', '₁', 'ᵢ', 'ⱼ', '/2', f'{rng.randint(2, 9)}']))
+                parts.append(
+                    rng.choice(MATH_SYMBOLS) + rng.choice(
+                        ['', '²', '₁', 'ᵢ', 'ⱼ', '/2', f'{rng.randint(2, 9)}'])
+                )
         formula = ''.join(parts)
         while text_width('serif-italic', size, formula) > width * 0.8:
             formula = formula[:-2]
@@ -543,8 +623,12 @@ class PageBuilder:
         rng = self.rng
         size = max(8, self.body_size - 1)
         heading = ('References' if self.lang == 'en' else '参考文献')
-        title = self.text_lines_block('Title', [(0.0, heading)], self.bold_font,
-                                      size + 2, width, bold=True)
+        title = self.text_lines_block(
+            'Title', [(0.0, heading)],
+            self.bold_font,
+            size + 2,
+            width,
+            bold=True)
         line_h = size * self.leading
         entries = []
         used = title.height
@@ -555,16 +639,26 @@ class PageBuilder:
             num_lines = rng.choice([1, 2, 2, 3])
             if used + num_lines * line_h + size * 0.4 > max_height:
                 break
-            lines = self.wrap(self.body_font, size, width - size * 2,
-                              num_lines, last_fill=rng.uniform(0.3, 0.9))
+            lines = self.wrap(
+                self.body_font,
+                size,
+                width - size * 2,
+                num_lines,
+                last_fill=rng.uniform(0.3, 0.9))
             lines[0] = (0.0, f'[{start + len(entries)}] {self.citation()}'
                         if len(lines) == 1 else
                         f'[{start + len(entries)}] {lines[0][1]}')
             while text_width(self.body_font, size, lines[0][1]) > width:
                 lines[0] = (0.0, lines[0][1][:-2])
-            entries.append(self.text_lines_block(
-                'Reference', lines, self.body_font, size, width,
-                group=group, hanging=size * 2))
+            entries.append(
+                self.text_lines_block(
+                    'Reference',
+                    lines,
+                    self.body_font,
+                    size,
+                    width,
+                    group=group,
+                    hanging=size * 2))
             used += num_lines * line_h + size * 0.4
             if len(entries) >= rng.randint(3, 14):
                 break
@@ -584,12 +678,14 @@ class PageBuilder:
         rng = self.rng
         year = rng.randint(1995, 2025)
         if self.lang == 'en':
-            authors = ', '.join(f'{rng.choice(SURNAMES_EN)} {chr(65 + rng.randrange(26))}'
-                                for _ in range(rng.randint(1, 3)))
+            authors = ', '.join(
+                f'{rng.choice(SURNAMES_EN)} {chr(65 + rng.randrange(26))}'
+                for _ in range(rng.randint(1, 3)))
             return (f'{authors}. {self.sentence(rng.randint(3, 6))}. '
                     f'{rng.choice(EN_JOURNALS)}, {year}')
-        authors = ', '.join(rng.choice(SURNAMES_ZH) + rng.choice(GIVEN_ZH)
-                            for _ in range(rng.randint(1, 3)))
+        authors = ', '.join(
+            rng.choice(SURNAMES_ZH) + rng.choice(GIVEN_ZH)
+            for _ in range(rng.randint(1, 3)))
         return (f'{authors}. {self.sentence(rng.randint(6, 12))}[J]. '
                 f'{rng.choice(ZH_JOURNALS)}, {year}')
 
@@ -602,8 +698,9 @@ class PageBuilder:
         right = self.width - margin_x
         body_top, body_bottom = top, bottom
         if rng.random() < 0.85:
-            journal = (rng.choice(EN_JOURNALS) if self.lang == 'en'
-                       else rng.choice(ZH_JOURNALS))
+            journal = (
+                rng.choice(EN_JOURNALS)
+                if self.lang == 'en' else rng.choice(ZH_JOURNALS))
             extra = (f'Vol. {rng.randint(1, 60)}, No. {rng.randint(1, 12)}'
                      if self.lang == 'en' else
                      f'第{rng.randint(1, 60)}卷 第{rng.randint(1, 12)}期')
@@ -618,13 +715,16 @@ class PageBuilder:
             rule_y = top + size * 1.6
             if rng.random() < 0.6:
                 self.draw.line([(margin_x, rule_y), (right, rule_y)],
-                               fill=self.ink, width=1)
+                               fill=self.ink,
+                               width=1)
             body_top = rule_y + size * 1.5
         if rng.random() < 0.75:
-            text = (str(rng.randint(1, 400)) if rng.random() < 0.6 else
-                    (f'© {rng.randint(2000, 2025)} {rng.choice(EN_JOURNALS)}'
-                     if self.lang == 'en' else
-                     f'收稿日期：{rng.randint(2000, 2025)}-{rng.randint(1, 12):02d}'))
+            text = (
+                str(rng.randint(1, 400)) if rng.random() < 0.6 else
+                (f'© {rng.randint(2000, 2025)} {rng.choice(EN_JOURNALS)}'
+                 if self.lang == 'en' else
+                 f'收稿日期：{rng.randint(2000, 2025)}-'
+                 f'{rng.randint(1, 12):02d}'))
             w = text_width(self.body_font, size, text)
             x = (self.width - w) / 2 if rng.random() < 0.6 else margin_x
             box = self.put_text(x, bottom - size, text, self.body_font, size)
@@ -637,11 +737,21 @@ class PageBuilder:
         rng = self.rng
         size = int(self.body_size * rng.uniform(1.6, 2.1))
         num_lines = rng.choice([1, 2])
-        title_lines = self.wrap(self.bold_font, size, width * 0.85, num_lines,
-                                last_fill=rng.uniform(0.5, 0.9))
+        title_lines = self.wrap(
+            self.bold_font,
+            size,
+            width * 0.85,
+            num_lines,
+            last_fill=rng.uniform(0.5, 0.9))
         title_lines = [(0.0, t.rstrip('.。')) for _, t in title_lines]
-        title = self.text_lines_block('Title', title_lines, self.bold_font,
-                                      size, width, align='center', bold=True)
+        title = self.text_lines_block(
+            'Title',
+            title_lines,
+            self.bold_font,
+            size,
+            width,
+            align='center',
+            bold=True)
         title.paint(self.draw, x, y)
         y += title.height + self.body_size
         if self.lang == 'en':
@@ -649,15 +759,24 @@ class PageBuilder:
                                 f'{rng.choice(SURNAMES_EN)}'
                                 for _ in range(rng.randint(2, 5)))
         else:
-            authors = '  '.join(rng.choice(SURNAMES_ZH) + rng.choice(GIVEN_ZH)
-                                for _ in range(rng.randint(2, 5)))
-        block = self.text_lines_block('Text', [(0.0, authors)], self.body_font,
-                                      self.body_size, width, align='center')
+            authors = '  '.join(
+                rng.choice(SURNAMES_ZH) + rng.choice(GIVEN_ZH)
+                for _ in range(rng.randint(2, 5)))
+        block = self.text_lines_block(
+            'Text', [(0.0, authors)],
+            self.body_font,
+            self.body_size,
+            width,
+            align='center')
         block.paint(self.draw, x, y)
         y += block.height + self.body_size
         inset = width * 0.06
-        lines = self.wrap(self.body_font, self.body_size - 1, width - 2 * inset,
-                          rng.randint(3, 7), last_fill=rng.uniform(0.3, 0.9))
+        lines = self.wrap(
+            self.body_font,
+            self.body_size - 1,
+            width - 2 * inset,
+            rng.randint(3, 7),
+            last_fill=rng.uniform(0.3, 0.9))
         prefix = 'Abstract: ' if self.lang == 'en' else '摘要：'
         lines[0] = (0.0, prefix + lines[0][1])
         while text_width(self.body_font, self.body_size - 1,
@@ -709,16 +828,17 @@ class PageBuilder:
         col_gap = self.width * 0.04
         col_w = (content_w - col_gap * (columns - 1)) / columns
         if columns == 2 and rng.random() < 0.25:
-            spanning = rng.choice([self.figure, self.table])(
-                content_w, (body_bottom - body_top) * 0.45)
+            spanning = rng.choice([self.figure, self.table
+                                   ])(content_w,
+                                      (body_bottom - body_top) * 0.45)
             if spanning:
                 spanning.paint(self.draw, margin_x, body_top)
                 body_top += spanning.height + self.body_size * 1.2
         with_references = rng.random() < 0.2
         for c in range(columns):
             self.fill_column(margin_x + c * (col_w + col_gap), body_top,
-                             body_bottom, col_w,
-                             with_references and c == columns - 1)
+                             body_bottom, col_w, with_references
+                             and c == columns - 1)
 
 
 def render_page(seed: int, index: int, lang: str, width: int):
@@ -750,10 +870,11 @@ def regions_to_scheme(regions: List[Region],
         if region.group in groups:
             idx = groups[region.group]
             old = out[idx][1]
-            out[idx] = (label, (min(old[0], region.box[0]),
-                                min(old[1], region.box[1]),
-                                max(old[2], region.box[2]),
-                                max(old[3], region.box[3])))
+            out[idx] = (label, (min(old[0],
+                                    region.box[0]), min(old[1], region.box[1]),
+                                max(old[2],
+                                    region.box[2]), max(old[3],
+                                                        region.box[3])))
         else:
             groups[region.group] = len(out)
             out.append((label, region.box))
@@ -765,8 +886,12 @@ def _render_and_save(job):
     image, regions, lines = render_page(seed, index, lang, width)
     name = f'synth_{seed}_{index:06d}'
     image.save(osp.join(out, 'images', f'{name}.jpg'), quality=quality)
-    write_ocr_json(osp.join(out, 'ocr', f'{name}.json'), image.width,
-                   image.height, lines, engine='synth_docs (ground truth)')
+    write_ocr_json(
+        osp.join(out, 'ocr', f'{name}.json'),
+        image.width,
+        image.height,
+        lines,
+        engine='synth_docs (ground truth)')
     return name, image.size, regions_to_scheme(regions, classes)
 
 
@@ -775,21 +900,32 @@ def build_coco(pages, classes: str) -> dict:
     category_ids = {name: i + 1 for i, name in enumerate(names)}
     images, annotations = [], []
     for image_id, (name, (width, height), regions) in enumerate(pages, 1):
-        images.append(dict(id=image_id, file_name=f'{name}.jpg', width=width,
-                           height=height))
+        images.append(
+            dict(
+                id=image_id,
+                file_name=f'{name}.jpg',
+                width=width,
+                height=height))
         for label, (x0, y0, x1, y1) in regions:
             x0, y0, x1, y1 = (round(v, 1) for v in (x0, y0, x1, y1))
-            annotations.append(dict(
-                id=len(annotations) + 1, image_id=image_id,
-                category_id=category_ids[label],
-                bbox=[x0, y0, round(x1 - x0, 1), round(y1 - y0, 1)],
-                area=round((x1 - x0) * (y1 - y0), 1), iscrowd=0,
-                segmentation=[[x0, y0, x1, y0, x1, y1, x0, y1]]))
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=image_id,
+                    category_id=category_ids[label],
+                    bbox=[x0, y0, round(x1 - x0, 1),
+                          round(y1 - y0, 1)],
+                    area=round((x1 - x0) * (y1 - y0), 1),
+                    iscrowd=0,
+                    segmentation=[[x0, y0, x1, y0, x1, y1, x0, y1]]))
     return dict(
         info=dict(description='mmlayout synthetic document pages'),
-        images=images, annotations=annotations,
-        categories=[dict(id=i, name=n, supercategory='layout')
-                    for n, i in category_ids.items()])
+        images=images,
+        annotations=annotations,
+        categories=[
+            dict(id=i, name=n, supercategory='layout')
+            for n, i in category_ids.items()
+        ])
 
 
 def parse_args(argv=None):
@@ -798,10 +934,16 @@ def parse_args(argv=None):
     parser.add_argument('--num-pages', type=int, default=100)
     parser.add_argument('--lang', choices=['zh', 'en', 'mix'], default='mix')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--classes', choices=['cdla', 'publaynet'],
-                        default='cdla', help='annotation scheme')
-    parser.add_argument('--width', type=int, default=720,
-                        help='page width in pixels (height = width * sqrt 2)')
+    parser.add_argument(
+        '--classes',
+        choices=['cdla', 'publaynet'],
+        default='cdla',
+        help='annotation scheme')
+    parser.add_argument(
+        '--width',
+        type=int,
+        default=720,
+        help='page width in pixels (height = width * sqrt 2)')
     parser.add_argument('--quality', type=int, default=92, help='JPEG quality')
     parser.add_argument('--workers', type=int, default=1)
     args = parser.parse_args(argv)
@@ -823,8 +965,10 @@ def main(argv=None):
     progress = dict(total=len(jobs), desc='rendering pages', unit='page')
     if args.workers > 1:
         with Pool(args.workers) as pool:
-            pages = list(tqdm(pool.imap(_render_and_save, jobs, chunksize=4),
-                              **progress))
+            pages = list(
+                tqdm(
+                    pool.imap(_render_and_save, jobs, chunksize=4),
+                    **progress))
     else:
         pages = [_render_and_save(job) for job in tqdm(jobs, **progress)]
     coco = build_coco(pages, args.classes)

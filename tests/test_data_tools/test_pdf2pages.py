@@ -2,10 +2,10 @@ import ctypes
 import os
 
 import numpy as np
+import pdf2pages
 import pytest
 from PIL import Image
 
-import pdf2pages
 from mmlayout.ocr import load_ocr_json
 
 pdfium = pytest.importorskip('pypdfium2')
@@ -74,7 +74,7 @@ def test_text_layer_matches_drawn_text(tmp_path, rotation):
 
     if rotation == 0:  # boxes where the text was drawn (1 pt = 100/72 px)
         by_text = {line.text: line.box for line in lines}
-        for text, x, y, size in DRAWN:
+        for text, x, y, _ in DRAWN:
             x0, y0, x1, y1 = by_text[text]
             assert abs(x0 - x * 100 / 72) < 2
             assert y0 < (792 - y) * 100 / 72 < y1

@@ -7,7 +7,8 @@ import sys
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs', 'baselines', 'cascade-rcnn_r18_fpn_synth.py')
+CONFIG = osp.join(ROOT, 'configs', 'baselines',
+                  'cascade-rcnn_r18_fpn_synth.py')
 
 
 def data_options(root):
@@ -18,8 +19,7 @@ def data_options(root):
         f'test_dataloader.dataset.data_root={root}/',
         f'test_evaluator.ann_file={root}/val/annotations.json',
     ] + [
-        f'{split}_dataloader.{key}'
-        for split in ('train', 'val', 'test')
+        f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
         for key in ('num_workers=0', 'persistent_workers=False')
     ] + [
         'train_cfg.val_interval=1000',
@@ -30,10 +30,15 @@ def data_options(root):
 
 def run(script, *args):
     result = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', script), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout + result.stderr
+        [sys.executable,
+         osp.join(ROOT, 'tools', script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    return output
 
 
 def test_train_then_resume_then_test(synth_root, tmp_path):
@@ -52,8 +57,10 @@ def test_train_then_resume_then_test(synth_root, tmp_path):
     assert 'resumed epoch: 0, iter: 2' in log
     assert 'Iter(train) [3/4]' in log
     assert 'Iter(train) [1/4]' not in log
-    resumed = torch.load(osp.join(work_dir, 'iter_4.pth'),
-                         map_location='cpu', weights_only=True)
+    resumed = torch.load(
+        osp.join(work_dir, 'iter_4.pth'),
+        map_location='cpu',
+        weights_only=True)
     assert resumed['meta']['iter'] == 4
 
     predictions = str(tmp_path / 'preds.pkl')
