@@ -34,7 +34,7 @@ render() {  # split seed pages
 render train 0 "$TRAIN_PAGES"
 render val 1 "$VAL_PAGES"
 
-say "training $CONFIG on CPU (about 10 minutes on 2 cores)"
+say "training $CONFIG on CPU (400 iterations, about 20 minutes on 2 cores)"
 $PY tools/train.py "$CONFIG" --work-dir "$WORK_DIR"
 CHECKPOINT="$(cat "$WORK_DIR/last_checkpoint")"
 
