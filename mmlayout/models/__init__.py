@@ -1,2 +1,3 @@
 from .backbones import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403

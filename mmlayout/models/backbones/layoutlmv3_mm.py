@@ -1,0 +1,483 @@
+"""LayoutLMv3MM: a text-aware LayoutLMv3 backbone for any image size."""
+import dataclasses
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.utils.checkpoint as cp
+from mmdet.registry import MODELS
+from mmengine.model import BaseModule, constant_init, trunc_normal_init
+from mmengine.model.weight_init import trunc_normal_
+from torch import Tensor
+
+from ..layers.layoutlmv3_layers import (
+    LayoutLMv3AttentionBias,
+    LayoutLMv3Block,
+    LayoutLMv3TextEmbedding,
+    patch_grid_boxes,
+)
+from ..utils.layoutlmv3_checkpoint import (
+    load_layoutlmv3_weights,
+    resize_pos_embed,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class LayoutLMv3Arch:
+    """Architecture fields of LayoutLMv3 (defaults: ``base``).
+
+    The Hugging Face ``config.json`` field of each is given in brackets.
+
+    Attributes:
+        embed_dims (int): Channels C (``hidden_size``).
+        num_layers (int): Transformer blocks (``num_hidden_layers``).
+        num_heads (int): Attention heads (``num_attention_heads``).
+        feedforward_channels (int): FFN hidden channels
+            (``intermediate_size``).
+        patch_size (int): Patch side in pixels (``patch_size``).
+        pretrain_img_size (int): Image side the ``pos_embed`` grid was
+            trained for (``input_size``).
+        in_channels (int): Image channels (``num_channels``).
+        vocab_size (int): Text vocabulary (``vocab_size``).
+        max_text_positions (int): Rows of the 1D position table
+            (``max_position_embeddings``); at most
+            ``max_text_positions - pad_token_id - 1`` text tokens fit.
+        type_vocab_size (int): Token types (``type_vocab_size``).
+        pad_token_id (int): Padding token id (``pad_token_id``).
+        max_2d_coord (int): Rows of the box tables; boxes must lie in
+            ``0..max_2d_coord - 1`` (``max_2d_position_embeddings``).
+        coord_dims (int): Channels per box coordinate
+            (``coordinate_size``).
+        shape_dims (int): Channels of box height and width (``shape_size``).
+        rel_pos_buckets (int): 1D bias buckets (``rel_pos_bins``).
+        max_rel_pos (int): 1D bias maximum distance (``max_rel_pos``).
+        rel_2d_pos_buckets (int): 2D bias buckets (``rel_2d_pos_bins``).
+        max_rel_2d_pos (int): 2D bias maximum distance
+            (``max_rel_2d_pos``).
+        layer_norm_eps (float): LayerNorm epsilon (``layer_norm_eps``).
+    """
+    embed_dims: int = 768
+    num_layers: int = 12
+    num_heads: int = 12
+    feedforward_channels: int = 3072
+    patch_size: int = 16
+    pretrain_img_size: int = 224
+    in_channels: int = 3
+    vocab_size: int = 50265
+    max_text_positions: int = 514
+    type_vocab_size: int = 1
+    pad_token_id: int = 1
+    max_2d_coord: int = 1024
+    coord_dims: int = 128
+    shape_dims: int = 128
+    rel_pos_buckets: int = 32
+    max_rel_pos: int = 128
+    rel_2d_pos_buckets: int = 64
+    max_rel_2d_pos: int = 256
+    layer_norm_eps: float = 1e-5
+
+
+#: Presets matching the released checkpoints ``microsoft/layoutlmv3-*``.
+LAYOUTLMV3_ARCHS = {
+    'base':
+    LayoutLMv3Arch(),
+    'large':
+    LayoutLMv3Arch(
+        embed_dims=1024,
+        num_layers=24,
+        num_heads=16,
+        feedforward_channels=4096,
+        coord_dims=171,
+        shape_dims=170),
+    'base-chinese':
+    LayoutLMv3Arch(vocab_size=250002),
+}
+
+
+class LayoutLMv3Output(tuple):
+    """What :class:`LayoutLMv3MM` returns: a tuple of visual maps.
+
+    Iteration, indexing and ``len()`` see only the visual maps, so the
+    output goes straight into any MMDetection neck. Text-aware consumers
+    (e.g. ``TextBoxFusion``) read the text states from the attributes. Like
+    any tuple, slicing or ``tuple(output)`` gives a plain tuple without
+    them.
+
+    Args:
+        visual_maps (Sequence[Tensor]): One ``(B, C, H / 16, W / 16)`` map
+            per output block.
+        text_states (Sequence[Tensor], optional): One ``(B, L, C)`` tensor
+            of text token states per output block; ``None`` without text.
+        text_mask (Tensor, optional): ``(B, L)`` bool, ``True`` for real
+            (non-padding) text tokens; ``None`` without text.
+    """
+
+    def __new__(cls,
+                visual_maps: Sequence[Tensor],
+                text_states: Optional[Sequence[Tensor]] = None,
+                text_mask: Optional[Tensor] = None) -> 'LayoutLMv3Output':
+        output = super().__new__(cls, visual_maps)
+        output.text_states = (None if text_states is None else
+                              tuple(text_states))
+        output.text_mask = text_mask
+        return output
+
+    @property
+    def visual_maps(self) -> Tuple[Tensor, ...]:
+        """The visual maps as a plain tuple."""
+        return tuple(self)
+
+    def __repr__(self) -> str:
+        maps = ', '.join(str(tuple(m.shape)) for m in self)
+        text = ('None' if self.text_states is None else ', '.join(
+            str(tuple(t.shape)) for t in self.text_states))
+        return f'LayoutLMv3Output(visual_maps=[{maps}], text_states=[{text}])'
+
+
+@MODELS.register_module()
+class LayoutLMv3MM(BaseModule):
+    """LayoutLMv3 with optional text, for images of any size.
+
+    The token sequence is ``[text ; visual CLS ; patches]``. Images of any
+    size whose sides are multiples of the patch size are embedded as
+    16x16 patches with ``pos_embed`` resized bicubically to the patch grid;
+    text tokens are embedded as in LayoutLMv3 (word, 1D position and 2D box
+    embeddings). The relative 1D and spatial 2D attention biases of
+    LayoutLMv3 are computed for the actual patch grid and stay trainable.
+
+    State dicts of Hugging Face LayoutLMv3 checkpoints load directly (see
+    ``pretrained``); with the same weights, hidden states equal those of
+    ``transformers.LayoutLMv3Model`` at 224x224. One deliberate difference:
+    with only ``spatial_bias=True`` (no 1D bias) the spatial bias is applied,
+    whereas Hugging Face ignores it in that combination.
+
+    Args:
+        arch (str): Preset, one of ``'base'``, ``'large'``,
+            ``'base-chinese'``. Defaults to ``'base'``.
+        arch_cfg (dict, optional): Fields of :class:`LayoutLMv3Arch`
+            overriding the preset, e.g. ``dict(num_layers=6)``.
+        out_indices (Sequence[int]): Blocks (0-based) whose outputs are
+            returned, in block order; blocks after the last one are not
+            run. Defaults to ``(3, 5, 7, 11)``.
+        image_only (bool): Build no text embedding and ignore text inputs.
+            Defaults to False.
+        rel_pos_bias (bool): Use the relative 1D position bias.
+            Defaults to True.
+        spatial_bias (bool): Use the spatial 2D bias. Defaults to True.
+        drop_rate (float): Dropout after the embeddings and in the blocks'
+            residual branches. Defaults to 0.
+        attn_drop_rate (float): Dropout on attention probabilities.
+            Defaults to 0.
+        drop_path_rate (float): Stochastic depth of the last block; block
+            ``i`` uses ``drop_path_rate * i / (num_layers - 1)``.
+            Defaults to 0.1.
+        with_cp (bool): Gradient checkpointing of every block (less memory,
+            about one more forward of compute). Defaults to False.
+        frozen_stages (int): -1 freezes nothing; 0 freezes the embeddings
+            and the attention bias weights; ``k > 0`` also the first ``k``
+            blocks. Defaults to -1.
+        pretrained (str, optional): Weights loaded by :meth:`init_weights`:
+            a Hugging Face LayoutLMv3 directory or hub name, a weights file,
+            or an mmlayout checkpoint. Defaults to None.
+        init_cfg (dict, optional): MMEngine initialisation config; not
+            together with ``pretrained``. Defaults to None.
+    """
+
+    def __init__(self,
+                 arch: str = 'base',
+                 arch_cfg: Optional[Dict] = None,
+                 out_indices: Sequence[int] = (3, 5, 7, 11),
+                 image_only: bool = False,
+                 rel_pos_bias: bool = True,
+                 spatial_bias: bool = True,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.1,
+                 with_cp: bool = False,
+                 frozen_stages: int = -1,
+                 pretrained: Optional[str] = None,
+                 init_cfg: Optional[Union[Dict, list]] = None) -> None:
+        if pretrained is not None and init_cfg is not None:
+            raise ValueError('Give either `pretrained` or `init_cfg`, not '
+                             'both')
+        super().__init__(init_cfg=init_cfg)
+        if arch not in LAYOUTLMV3_ARCHS:
+            raise KeyError(f'Unknown LayoutLMv3 arch {arch!r}; choose one '
+                           f'of {sorted(LAYOUTLMV3_ARCHS)}')
+        try:
+            self.arch = dataclasses.replace(LAYOUTLMV3_ARCHS[arch],
+                                            **(arch_cfg or {}))
+        except TypeError as error:
+            fields = [f.name for f in dataclasses.fields(LayoutLMv3Arch)]
+            raise TypeError(f'arch_cfg {arch_cfg} has an unknown field; '
+                            f'known fields: {fields}') from error
+        self.arch_name = arch
+        spec = self.arch
+        if len(set(out_indices)) != len(out_indices) or not all(
+                0 <= index < spec.num_layers for index in out_indices):
+            raise ValueError(
+                f'out_indices {tuple(out_indices)} must be distinct block '
+                f'indices in [0, {spec.num_layers - 1}]')
+        if not -1 <= frozen_stages <= spec.num_layers:
+            raise ValueError(f'frozen_stages must be in [-1, '
+                             f'{spec.num_layers}], got {frozen_stages}')
+        self.out_indices = tuple(sorted(out_indices))
+        self.image_only = image_only
+        self.with_cp = with_cp
+        self.frozen_stages = frozen_stages
+        self.pretrained = pretrained
+        self.patch_size = spec.patch_size
+        self.max_text_tokens = spec.max_text_positions - spec.pad_token_id - 1
+
+        if not image_only:
+            self.text_embed = LayoutLMv3TextEmbedding(
+                spec.embed_dims, spec.vocab_size, spec.max_text_positions,
+                spec.type_vocab_size, spec.pad_token_id, spec.max_2d_coord,
+                spec.coord_dims, spec.shape_dims, spec.layer_norm_eps)
+        self.patch_embed = nn.Conv2d(
+            spec.in_channels,
+            spec.embed_dims,
+            kernel_size=spec.patch_size,
+            stride=spec.patch_size)
+        self.pretrain_grid = spec.pretrain_img_size // spec.patch_size
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, spec.embed_dims))
+        self.pos_embed = nn.Parameter(
+            torch.zeros(1, 1 + self.pretrain_grid**2, spec.embed_dims))
+        self.visual_norm = nn.LayerNorm(spec.embed_dims, eps=1e-6)
+        self.embed_norm = nn.LayerNorm(
+            spec.embed_dims, eps=spec.layer_norm_eps)
+        self.embed_drop = nn.Dropout(drop_rate)
+        self.attn_bias = LayoutLMv3AttentionBias(
+            spec.num_heads,
+            spec.embed_dims // spec.num_heads,
+            use_rel_pos=rel_pos_bias,
+            use_spatial=spatial_bias,
+            rel_pos_buckets=spec.rel_pos_buckets,
+            max_rel_pos=spec.max_rel_pos,
+            rel_2d_pos_buckets=spec.rel_2d_pos_buckets,
+            max_rel_2d_pos=spec.max_rel_2d_pos,
+            max_2d_coord=spec.max_2d_coord)
+        drop_path_rates = torch.linspace(0, drop_path_rate,
+                                         spec.num_layers).tolist()
+        self.layers = nn.ModuleList(
+            LayoutLMv3Block(
+                spec.embed_dims,
+                spec.num_heads,
+                spec.feedforward_channels,
+                drop_rate=drop_rate,
+                attn_drop_rate=attn_drop_rate,
+                drop_path_rate=rate,
+                layer_norm_eps=spec.layer_norm_eps)
+            for rate in drop_path_rates)
+        self._freeze_stages()
+
+    def init_weights(self) -> None:
+        """Initialise randomly, then apply ``init_cfg`` or ``pretrained``.
+
+        Random initialisation: truncated normal (std 0.02) for linear,
+        convolution and embedding weights, ``pos_embed``, ``cls_token`` and
+        the bias weights; zero biases; unit LayerNorms.
+        """
+        for module in self.modules():
+            if isinstance(module, (nn.Linear, nn.Conv2d)):
+                trunc_normal_init(module, std=.02, bias=0.)
+            elif isinstance(module, nn.LayerNorm):
+                constant_init(module, val=1., bias=0.)
+            elif isinstance(module, nn.Embedding):
+                trunc_normal_(module.weight, std=.02)
+                if module.padding_idx is not None:
+                    module.weight.data[module.padding_idx].zero_()
+        for name, param in self.named_parameters():
+            if name in ('pos_embed', 'cls_token') or name.startswith(
+                    'attn_bias.'):
+                trunc_normal_(param, std=.02)
+        if self.init_cfg is not None:
+            super().init_weights()
+        if self.pretrained is not None:
+            disabled = ('text_embed.', ) if self.image_only else ()
+            if not self.attn_bias.use_rel_pos:
+                disabled += ('attn_bias.rel_pos_weight', )
+            if not self.attn_bias.use_spatial:
+                disabled += ('attn_bias.rel_x_weight',
+                             'attn_bias.rel_y_weight')
+            load_layoutlmv3_weights(
+                self,
+                self.pretrained,
+                arch=dataclasses.asdict(self.arch),
+                arch_name=self.arch_name,
+                disabled_prefixes=disabled)
+
+    def _freeze_stages(self) -> None:
+        """Stop gradients and dropout of the frozen stages."""
+        frozen = []
+        if self.frozen_stages >= 0:
+            frozen = [
+                self.patch_embed, self.visual_norm, self.embed_norm,
+                self.attn_bias
+            ]
+            if not self.image_only:
+                frozen.append(self.text_embed)
+            self.cls_token.requires_grad = False
+            self.pos_embed.requires_grad = False
+        frozen += list(self.layers[:max(self.frozen_stages, 0)])
+        for module in frozen:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'LayoutLMv3MM':
+        """Set train mode, keeping frozen stages in eval mode."""
+        super().train(mode)
+        self._freeze_stages()
+        return self
+
+    def _check_inputs(self, images: Tensor, input_ids: Optional[Tensor],
+                      bboxes: Optional[Tensor],
+                      attention_mask: Optional[Tensor]) -> None:
+        """Raise a ValueError naming the first malformed input."""
+        channels = self.arch.in_channels
+        if images.dim() != 4 or images.shape[1] != channels or (
+                images.shape[2] % self.patch_size
+                or images.shape[3] % self.patch_size):
+            raise ValueError(
+                f'images must have shape (B, {channels}, H, W) with H and W '
+                f'multiples of {self.patch_size}; got {tuple(images.shape)}')
+        if input_ids is None:
+            if bboxes is not None or attention_mask is not None:
+                raise ValueError('bboxes/attention_mask given without '
+                                 'input_ids')
+            return
+        batch_size = images.shape[0]
+        if input_ids.dim() != 2 or input_ids.shape[0] != batch_size:
+            raise ValueError(f'input_ids must have shape ({batch_size}, L) '
+                             f'for {batch_size} images; got '
+                             f'{tuple(input_ids.shape)}')
+        num_text = input_ids.shape[1]
+        if num_text > self.max_text_tokens:
+            raise ValueError(
+                f'{num_text} text tokens exceed the {self.max_text_tokens} '
+                f'that the 1D position table of '
+                f'{self.arch.max_text_positions} rows allows')
+        if bboxes is None or tuple(bboxes.shape) != (batch_size, num_text,
+                                                     4):
+            raise ValueError(
+                f'bboxes must have shape ({batch_size}, {num_text}, 4) to '
+                f'match input_ids; got '
+                f'{None if bboxes is None else tuple(bboxes.shape)}')
+        if bboxes.is_floating_point() or input_ids.is_floating_point():
+            raise ValueError('input_ids and bboxes must be integer tensors '
+                             '(bboxes on the 0-1000 grid)')
+        if attention_mask is not None and tuple(
+                attention_mask.shape) != (batch_size, num_text):
+            raise ValueError(
+                f'attention_mask must have shape ({batch_size}, {num_text}) '
+                f'to match input_ids; got {tuple(attention_mask.shape)}')
+        if num_text == 0:
+            return
+        box_min, box_max, id_min, id_max = torch.stack([
+            bboxes.min(), bboxes.max(),
+            input_ids.min(), input_ids.max()
+        ]).tolist()
+        if box_min < 0 or box_max >= self.arch.max_2d_coord:
+            raise ValueError(
+                f'bboxes must lie in 0..{self.arch.max_2d_coord - 1} '
+                f'(normalise them to the 0-1000 grid); got values in '
+                f'[{box_min}, {box_max}]')
+        if id_min < 0 or id_max >= self.arch.vocab_size:
+            raise ValueError(
+                f'input_ids must lie in [0, {self.arch.vocab_size}); got '
+                f'values in [{id_min}, {id_max}]')
+
+    def _embed_image(self, images: Tensor) -> Tensor:
+        """Embed images into ``[CLS ; patches]`` tokens.
+
+        Args:
+            images (Tensor): Shape ``(B, 3, H, W)``.
+
+        Returns:
+            Tensor: Shape ``(B, 1 + H / 16 * W / 16, C)``.
+        """
+        patches = self.patch_embed(images)
+        grid_size = tuple(patches.shape[-2:])
+        pos_embed = self.pos_embed
+        if grid_size != (self.pretrain_grid, self.pretrain_grid):
+            pos_embed = resize_pos_embed(pos_embed, grid_size)
+        cls_token = (self.cls_token + pos_embed[:, :1]).expand(
+            images.shape[0], -1, -1)
+        patches = patches.flatten(2).transpose(1, 2) + pos_embed[:, 1:]
+        return self.visual_norm(torch.cat([cls_token, patches], dim=1))
+
+    def forward(self,
+                images: Tensor,
+                input_ids: Optional[Tensor] = None,
+                bboxes: Optional[Tensor] = None,
+                attention_mask: Optional[Tensor] = None) -> LayoutLMv3Output:
+        """Encode images and, optionally, their text.
+
+        Args:
+            images (Tensor): Shape ``(B, 3, H, W)``, H and W multiples of 16.
+            input_ids (Tensor, optional): Text token ids, ``(B, L)``.
+            bboxes (Tensor, optional): Token boxes ``x0, y0, x1, y1`` on the
+                0-1000 grid, ``(B, L, 4)``, integer; required with
+                ``input_ids``.
+            attention_mask (Tensor, optional): ``(B, L)``, 1 for real tokens
+                and 0 for padding; all ones when omitted.
+
+        Returns:
+            LayoutLMv3Output: A tuple of ``(B, C, H / 16, W / 16)`` maps, one
+            per ``out_indices`` entry, with ``text_states`` (``(B, L, C)``
+            each) and ``text_mask`` (``(B, L)``) when text was given and
+            ``image_only`` is False.
+        """
+        if self.image_only:
+            input_ids = bboxes = attention_mask = None
+        self._check_inputs(images, input_ids, bboxes, attention_mask)
+        batch_size = images.shape[0]
+        grid_h = images.shape[2] // self.patch_size
+        grid_w = images.shape[3] // self.patch_size
+
+        tokens = self._embed_image(images)
+        num_visual = tokens.shape[1]
+        num_text = 0 if input_ids is None else input_ids.shape[1]
+        text_mask = key_mask = None
+        if input_ids is not None:
+            tokens = torch.cat([self.text_embed(input_ids, bboxes), tokens],
+                               dim=1)
+            if attention_mask is None:
+                text_mask = input_ids.new_ones(input_ids.shape, dtype=bool)
+            else:
+                text_mask = attention_mask.bool()
+                key_mask = F.pad(text_mask, (0, num_visual), value=True)
+        tokens = self.embed_drop(self.embed_norm(tokens))
+
+        device_type = tokens.device.type
+        bias_dtype = (
+            torch.get_autocast_dtype(device_type)
+            if torch.is_autocast_enabled(device_type) else tokens.dtype)
+        attn_bias = self.attn_bias(
+            num_text,
+            num_visual,
+            patch_grid_boxes(grid_h, grid_w, device=tokens.device),
+            text_bboxes=bboxes,
+            key_mask=key_mask,
+            dtype=bias_dtype)
+
+        visual_maps, text_states = [], []
+        for index, layer in enumerate(self.layers):
+            if self.with_cp and self.training and torch.is_grad_enabled():
+                tokens = cp.checkpoint(
+                    layer, tokens, attn_bias, use_reentrant=False)
+            else:
+                tokens = layer(tokens, attn_bias)
+            if index in self.out_indices:
+                patches = tokens[:, num_text + 1:]
+                visual_maps.append(
+                    patches.transpose(1, 2).reshape(batch_size, -1, grid_h,
+                                                    grid_w))
+                text_states.append(tokens[:, :num_text])
+            if index == self.out_indices[-1]:
+                break
+        if input_ids is None:
+            return LayoutLMv3Output(visual_maps)
+        return LayoutLMv3Output(visual_maps, text_states, text_mask)

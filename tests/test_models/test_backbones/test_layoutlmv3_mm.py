@@ -1,0 +1,600 @@
+"""Tests of the LayoutLMv3MM backbone.
+
+The peer is transformers' LayoutLMv3Model: tiny configs are saved with
+``save_pretrained`` and loaded into LayoutLMv3MM, which must then give the
+same hidden states.
+"""
+import math
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.logging import HistoryBuffer
+from safetensors.torch import load_file
+from transformers import LayoutLMv3Config, LayoutLMv3Model
+
+from mmlayout.models.backbones import LayoutLMv3MM, LayoutLMv3Output
+from mmlayout.models.layers import (TrainableBiasAttention, patch_grid_boxes,
+                                    relative_position_buckets)
+from mmlayout.models.utils import CheckpointShapeError, load_layoutlmv3_weights
+
+# A 12-block model small enough for fast tests; 4 * 12 + 2 * 8 = 64.
+TINY_HF = dict(
+    hidden_size=64,
+    num_hidden_layers=12,
+    num_attention_heads=4,
+    intermediate_size=128,
+    vocab_size=100,
+    max_position_embeddings=40,
+    type_vocab_size=1,
+    coordinate_size=12,
+    shape_size=8)
+TINY_ARCH = dict(
+    embed_dims=64,
+    num_heads=4,
+    feedforward_channels=128,
+    vocab_size=100,
+    max_text_positions=40,
+    coord_dims=12,
+    shape_dims=8)
+PAD_ID = 1
+
+
+def make_hf_model(rel_pos: bool = True,
+                  spatial: bool = True,
+                  **fields) -> LayoutLMv3Model:
+    """A tiny HF model whose weights make every part of the maths count.
+
+    Default initialisation (std 0.02, zero biases and position tables)
+    would leave attention almost uniform; larger weights, and bias weights
+    large enough to change the attention, make mistakes visible.
+    """
+    torch.manual_seed(0)
+    config = LayoutLMv3Config(
+        **{**TINY_HF, **fields},
+        has_relative_attention_bias=rel_pos,
+        has_spatial_attention_bias=spatial)
+    model = LayoutLMv3Model(config).eval()
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if 'LayerNorm' in name or name.startswith('norm'):
+                param.normal_(1. if name.endswith('weight') else 0., 0.1)
+            elif 'rel_pos' in name:
+                param.normal_(0., 2.)
+            else:
+                param.normal_(0., 0.15 if param.dim() > 1 else 0.1)
+    return model
+
+
+def make_text(batch_size: int = 2,
+              length: int = 20,
+              vocab_size: int = 100,
+              valid_lengths=(20, 13),
+              seed: int = 0):
+    """Random ids and segment boxes; sample ``i`` is padded after
+    ``valid_lengths[i]`` tokens (pad id, zero box, mask 0)."""
+    generator = torch.Generator().manual_seed(seed)
+    input_ids = torch.randint(3, vocab_size, (batch_size, length),
+                              generator=generator)
+    corner = torch.randint(0, 900, (batch_size, length, 2),
+                           generator=generator)
+    size = torch.randint(0, 100, (batch_size, length, 2),
+                         generator=generator)
+    bboxes = torch.cat([corner, corner + size], dim=-1)
+    mask = torch.zeros(batch_size, length, dtype=torch.long)
+    for index, valid in enumerate(valid_lengths):
+        mask[index, :valid] = 1
+    input_ids[mask == 0] = PAD_ID
+    bboxes[mask == 0] = 0
+    return input_ids, bboxes, mask
+
+
+def tiny_backbone(**kwargs) -> LayoutLMv3MM:
+    kwargs.setdefault('drop_path_rate', 0.)
+    model = LayoutLMv3MM(arch_cfg=dict(TINY_ARCH), **kwargs)
+    if 'pretrained' not in kwargs:
+        torch.manual_seed(0)
+    model.init_weights()
+    return model
+
+
+def as_tokens(feature_map: torch.Tensor) -> torch.Tensor:
+    """(B, C, h, w) -> (B, h * w, C)."""
+    return feature_map.flatten(2).transpose(1, 2)
+
+
+# ----------------------------------------------------------------------------
+# parity with transformers
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize('rel_pos,spatial', [(True, True), (False, False),
+                                             (True, False)])
+def test_parity_with_hugging_face(tmp_path, rel_pos, spatial):
+    hf_model = make_hf_model(rel_pos, spatial)
+    hf_model.save_pretrained(tmp_path)
+    model = tiny_backbone(
+        rel_pos_bias=rel_pos, spatial_bias=spatial,
+        pretrained=str(tmp_path)).eval()
+    input_ids, bboxes, mask = make_text()
+    images = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        reference = hf_model(
+            input_ids=input_ids,
+            bbox=bboxes,
+            attention_mask=mask,
+            pixel_values=images,
+            output_hidden_states=True)
+        output = model(images, input_ids, bboxes, mask)
+
+    assert isinstance(output, LayoutLMv3Output)
+    assert model.out_indices == (3, 5, 7, 11)
+    num_text = input_ids.shape[1]
+    for level, block in enumerate(model.out_indices):
+        expected = reference.hidden_states[block + 1]
+        assert output[level].shape == (2, 64, 14, 14)
+        torch.testing.assert_close(
+            output.text_states[level], expected[:, :num_text],
+            rtol=0, atol=1e-4)
+        torch.testing.assert_close(
+            as_tokens(output[level]), expected[:, num_text + 1:],
+            rtol=0, atol=1e-4)
+    last = reference.last_hidden_state
+    torch.testing.assert_close(
+        output.text_states[-1], last[:, :num_text], rtol=0, atol=1e-4)
+    torch.testing.assert_close(
+        as_tokens(output[-1]), last[:, num_text + 1:], rtol=0, atol=1e-4)
+    assert output.text_mask.tolist() == mask.bool().tolist()
+
+
+def test_parity_image_only_and_without_mask(tmp_path):
+    hf_model = make_hf_model()
+    hf_model.save_pretrained(tmp_path)
+    images = torch.randn(1, 3, 224, 224)
+    image_only = tiny_backbone(
+        image_only=True, out_indices=(11, ), pretrained=str(tmp_path))
+    assert not hasattr(image_only, 'text_embed')
+    model = tiny_backbone(out_indices=(11, ), pretrained=str(tmp_path))
+    input_ids, bboxes, _ = make_text(1, 9, valid_lengths=(9, ))
+    with torch.no_grad():
+        reference = hf_model(pixel_values=images).last_hidden_state
+        # image_only ignores text even when it is passed
+        output = image_only.eval()(images, input_ids, bboxes)
+        text_reference = hf_model(
+            input_ids=input_ids, bbox=bboxes,
+            pixel_values=images).last_hidden_state
+        text_output = model.eval()(images, input_ids, bboxes)
+    assert output.text_states is None and output.text_mask is None
+    torch.testing.assert_close(
+        as_tokens(output[0]), reference[:, 1:], rtol=0, atol=1e-4)
+    torch.testing.assert_close(
+        text_output.text_states[0], text_reference[:, :9], rtol=0, atol=1e-4)
+    assert text_output.text_mask.all()
+
+
+def test_spatial_bias_alone_is_applied(tmp_path):
+    """Deliberate difference: HF drops the 2D bias when it is the only one."""
+    hf_model = make_hf_model(rel_pos=False, spatial=True)
+    hf_model.save_pretrained(tmp_path)
+    model = tiny_backbone(
+        rel_pos_bias=False, out_indices=(11, ),
+        pretrained=str(tmp_path)).eval()
+    input_ids, bboxes, mask = make_text()
+    images = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        reference = hf_model(
+            input_ids=input_ids, bbox=bboxes, attention_mask=mask,
+            pixel_values=images).last_hidden_state
+        with_bias = model(images, input_ids, bboxes, mask)
+        model.attn_bias.use_spatial = False
+        without_bias = model(images, input_ids, bboxes, mask)
+    visual = reference[:, input_ids.shape[1] + 1:]
+    torch.testing.assert_close(
+        as_tokens(without_bias[0]), visual, rtol=0, atol=1e-4)
+    assert (as_tokens(with_bias[0]) - visual).abs().max() > 1e-2
+
+
+def test_relative_position_buckets_match_hugging_face():
+    encoder = make_hf_model().encoder
+    offsets = torch.arange(-1500, 1501)
+    for buckets, distance in ((32, 128), (64, 256)):
+        expected = encoder.relative_position_bucket(
+            offsets, num_buckets=buckets, max_distance=distance)
+        assert torch.equal(
+            relative_position_buckets(offsets, buckets, distance), expected)
+
+
+@pytest.mark.parametrize('grid', [(14, 14), (6, 10), (50, 38)])
+def test_visual_boxes_match_hugging_face_for_any_grid(grid):
+    expected = make_hf_model().create_visual_bbox(image_size=grid)
+    assert torch.equal(patch_grid_boxes(*grid), expected)
+
+
+# ----------------------------------------------------------------------------
+# attention bias: values and gradients
+# ----------------------------------------------------------------------------
+def dense_reference_bias(model, encoder, input_ids, bboxes, mask, grid):
+    """The bias built the plain way: per-pair buckets, weight look-ups."""
+    bias_module = model.attn_bias
+    batch_size, num_text = input_ids.shape
+    num_visual = 1 + grid[0] * grid[1]
+    positions = torch.cat([torch.arange(num_text), torch.arange(num_visual)])
+    rel_1d = encoder.relative_position_bucket(
+        positions[None, :] - positions[:, None], num_buckets=32,
+        max_distance=128)
+    boxes = torch.cat(
+        [bboxes, patch_grid_boxes(*grid).expand(batch_size, -1, -1)], dim=1)
+    x0, y1 = boxes[..., 0], boxes[..., 3]
+    rel_x = encoder.relative_position_bucket(
+        x0[:, None, :] - x0[:, :, None], num_buckets=64, max_distance=256)
+    rel_y = encoder.relative_position_bucket(
+        y1[:, None, :] - y1[:, :, None], num_buckets=64, max_distance=256)
+    bias = (bias_module.rel_pos_weight.t()[rel_1d][None] +
+            bias_module.rel_x_weight.t()[rel_x] +
+            bias_module.rel_y_weight.t()[rel_y]).permute(0, 3, 1, 2)
+    bias = bias / math.sqrt(64 // 4)
+    key_mask = torch.cat([mask.bool(), mask.new_ones(batch_size,
+                                                     num_visual).bool()], 1)
+    return bias.masked_fill(~key_mask[:, None, None, :], float('-inf'))
+
+
+def test_attention_bias_values_and_gradients():
+    model = tiny_backbone()
+    encoder = make_hf_model().encoder
+    input_ids, bboxes, mask = make_text(length=12, valid_lengths=(12, 7))
+    grid = (4, 6)
+    key_mask = torch.cat([mask.bool(), torch.ones(2, 25, dtype=bool)], 1)
+    bias = model.attn_bias(12, 25, patch_grid_boxes(*grid), bboxes, key_mask)
+    expected = dense_reference_bias(model, encoder, input_ids, bboxes, mask,
+                                    grid)
+    assert bias.shape == (2, 4, 37, 37)
+    torch.testing.assert_close(bias, expected, rtol=0, atol=1e-6)
+
+    weights = [model.attn_bias.rel_pos_weight, model.attn_bias.rel_x_weight,
+               model.attn_bias.rel_y_weight]
+    upstream = torch.randn(bias.shape)
+    finite = expected.isfinite()
+    ours = torch.autograd.grad(bias[finite].mul(upstream[finite]).sum(),
+                               weights)
+    reference = torch.autograd.grad(
+        expected[finite].mul(upstream[finite]).sum(), weights)
+    for grad, expected_grad in zip(ours, reference):
+        assert grad.abs().sum() > 0
+        torch.testing.assert_close(grad, expected_grad, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('bias_batch', [2, 1])
+def test_trainable_bias_attention_matches_sdpa(bias_batch):
+    generator = torch.Generator().manual_seed(0)
+    query, key, value = (torch.randn(
+        2, 3, 17, 8, dtype=torch.float64, generator=generator,
+        requires_grad=True) for _ in range(3))
+    bias = torch.randn(bias_batch, 3, 17, 17, dtype=torch.float64,
+                       generator=generator)
+    bias[..., 4] = float('-inf')  # a masked key
+    bias.requires_grad_()
+    inputs = (query, key, value, bias)
+    upstream = torch.randn(2, 3, 17, 8, dtype=torch.float64)
+    out = TrainableBiasAttention.apply(*inputs)
+    expected = torch.nn.functional.scaled_dot_product_attention(
+        query, key, value, attn_mask=bias)
+    torch.testing.assert_close(out, expected)
+    grads = torch.autograd.grad(out, inputs, upstream)
+    expected_grads = torch.autograd.grad(expected, inputs, upstream)
+    for grad, expected_grad in zip(grads, expected_grads):
+        torch.testing.assert_close(grad, expected_grad)
+
+
+def test_gradients_reach_bias_weights_through_the_backbone():
+    model = tiny_backbone(out_indices=(3, 11)).train()
+    input_ids, bboxes, mask = make_text()
+    output = model(torch.randn(2, 3, 64, 96), input_ids, bboxes, mask)
+    loss = sum(m.square().mean() for m in output) + sum(
+        t.square().mean() for t in output.text_states)
+    loss.backward()
+    for name in ('rel_pos_weight', 'rel_x_weight', 'rel_y_weight'):
+        grad = getattr(model.attn_bias, name).grad
+        assert grad is not None and grad.abs().sum() > 0, name
+    # padded text tokens get no gradient through their word embedding
+    assert model.text_embed.word_embed.weight.grad[PAD_ID].abs().sum() == 0
+
+
+# ----------------------------------------------------------------------------
+# weights: Hugging Face layouts, prefixes, mmlayout checkpoints, errors
+# ----------------------------------------------------------------------------
+@pytest.fixture(scope='module')
+def base_checkpoints(tmp_path_factory):
+    """Random base-size weights saved as HF directories: the base model
+    (bare keys, safetensors) and a task model (``layoutlmv3.`` prefix plus
+    a classifier, pytorch_model.bin)."""
+    config = LayoutLMv3Config(max_position_embeddings=514, type_vocab_size=1)
+    bare = tmp_path_factory.mktemp('layoutlmv3_base')
+    LayoutLMv3Model(config).save_pretrained(bare)
+    prefixed = tmp_path_factory.mktemp('layoutlmv3_base_task')
+    config.save_pretrained(prefixed)
+    state_dict = {f'layoutlmv3.{key}': value
+                  for key, value in load_file(
+                      bare / 'model.safetensors').items()}
+    state_dict['classifier.weight'] = torch.zeros(7, 768)
+    torch.save(state_dict, prefixed / 'pytorch_model.bin')
+    return bare, prefixed
+
+
+def test_base_checkpoints_with_and_without_prefix(base_checkpoints):
+    bare, prefixed = base_checkpoints
+    reference = load_file(bare / 'model.safetensors')
+    model = LayoutLMv3MM(arch='base', pretrained=str(bare))
+    model.init_weights()
+    for source in (bare, prefixed):
+        if source is prefixed:
+            with torch.no_grad():
+                for param in model.parameters():
+                    param.zero_()
+            report = load_layoutlmv3_weights(model, str(source))
+            assert report['skipped'] == ['classifier.weight']
+            assert report['missing'] == report['unexpected'] == []
+        state = model.state_dict()
+        assert torch.equal(state['text_embed.word_embed.weight'],
+                           reference['embeddings.word_embeddings.weight'])
+        assert torch.equal(
+            state['layers.7.attn.qkv.weight'],
+            torch.cat([
+                reference[f'encoder.layer.7.attention.self.{part}.weight']
+                for part in ('query', 'key', 'value')
+            ]))
+        assert torch.equal(state['attn_bias.rel_x_weight'],
+                           reference['encoder.rel_pos_x_bias.weight'])
+    # the model from the prefixed checkpoint runs at detection size
+    input_ids, bboxes, mask = make_text(1, 512, 50265, valid_lengths=(500, ))
+    with torch.no_grad():
+        output = model.eval()(torch.randn(1, 3, 800, 608), input_ids, bboxes,
+                              mask)
+    assert [tuple(m.shape) for m in output] == [(1, 768, 50, 38)] * 4
+    assert [tuple(t.shape) for t in output.text_states] == [(1, 512, 768)] * 4
+    assert all(m.isfinite().all() for m in output)
+
+
+def test_load_report_of_switched_off_parts(base_checkpoints):
+    bare, _ = base_checkpoints
+    model = LayoutLMv3MM(
+        arch='base', image_only=True, rel_pos_bias=False, spatial_bias=False)
+    # text and bias weights were switched off: skipped without complaint
+    report = load_layoutlmv3_weights(
+        model, str(bare), disabled_prefixes=('text_embed.', 'attn_bias.'))
+    assert report['missing'] == [] and report['unexpected'] == []
+    assert 'embeddings.word_embeddings.weight' in report['skipped']
+    # otherwise keys the model has no place for are named as in the file
+    report = load_layoutlmv3_weights(model, str(bare))
+    assert 'encoder.rel_pos_bias.weight' in report['unexpected']
+
+
+def test_config_json_must_match_the_arch(tmp_path):
+    make_hf_model().save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match=r'num_hidden_layers=12 but '
+                       r'num_layers=6'):
+        LayoutLMv3MM(
+            arch_cfg=dict(TINY_ARCH, num_layers=6),
+            out_indices=(5, ),
+            pretrained=str(tmp_path)).init_weights()
+    # a head count mismatch changes no shape but must not load silently
+    with pytest.raises(ValueError, match=r'num_attention_heads=4 but '
+                       r'num_heads=8'):
+        LayoutLMv3MM(arch_cfg=dict(TINY_ARCH, num_heads=8),
+                     pretrained=str(tmp_path)).init_weights()
+
+
+def test_missing_keys_and_shape_errors(tmp_path):
+    hf_model = make_hf_model()
+    state_dict = hf_model.state_dict()
+    del state_dict['encoder.layer.2.output.dense.bias']
+    state_dict['encoder.layer.4.intermediate.dense.weight'] = torch.zeros(
+        256, 64)
+    torch.save(state_dict, tmp_path / 'weights.pth')
+    with pytest.raises(CheckpointShapeError) as error:
+        tiny_backbone(pretrained=str(tmp_path / 'weights.pth'))
+    message = str(error.value)
+    assert ('encoder.layer.4.intermediate.dense.weight -> '
+            'layers.4.ffn.fc1.weight: checkpoint shape (256, 64), model '
+            'shape (128, 64)') in message
+
+    state_dict['encoder.layer.4.intermediate.dense.weight'] = torch.zeros(
+        128, 64)
+    torch.save(state_dict, tmp_path / 'weights.pth')
+    model = LayoutLMv3MM(arch_cfg=dict(TINY_ARCH))
+    report = load_layoutlmv3_weights(model, str(tmp_path / 'weights.pth'))
+    assert report['missing'] == ['layers.2.ffn.fc2.bias']
+
+    del state_dict['encoder.layer.0.attention.self.key.weight']
+    torch.save(state_dict, tmp_path / 'weights.pth')
+    with pytest.raises(CheckpointShapeError, match='layers.0.attn.qkv.weight'
+                       ': checkpoint has only'):
+        load_layoutlmv3_weights(model, str(tmp_path / 'weights.pth'))
+
+
+def test_pos_embed_of_another_grid_is_resized(tmp_path):
+    hf_model = make_hf_model(input_size=128)  # an 8x8 pos_embed grid
+    hf_model.save_pretrained(tmp_path)
+    model = tiny_backbone(pretrained=str(tmp_path))
+    assert model.pos_embed.shape == (1, 197, 64)
+    torch.testing.assert_close(model.pos_embed[:, 0],
+                               hf_model.pos_embed[:, 0])
+
+
+def test_mmlayout_checkpoint_round_trip(tmp_path):
+    source = tiny_backbone()
+    checkpoint = dict(
+        meta=dict(epoch=3, seed=np.int64(7), dataset_meta=dict(classes=(
+            'Text', 'Title'))),
+        state_dict={
+            **{f'backbone.{k}': v for k, v in source.state_dict().items()},
+            'neck.lateral_convs.0.conv.weight': torch.zeros(256, 64, 1, 1),
+        },
+        message_hub=dict(log_scalars=dict(loss=HistoryBuffer(
+            np.array([0.5, 0.4]), np.array([1, 1])))))
+    path = tmp_path / 'epoch_3.pth'
+    torch.save(checkpoint, path)
+    model = LayoutLMv3MM(arch_cfg=dict(TINY_ARCH), pretrained=str(path))
+    model.init_weights()
+    for key, value in source.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value), key
+
+
+def test_hub_names_are_fetched_through_huggingface_hub(tmp_path, monkeypatch):
+    import huggingface_hub
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        LocalEntryNotFoundError,
+    )
+    make_hf_model().save_pretrained(tmp_path)
+    requests = []
+
+    def fake_download(repo_id, filename):
+        requests.append((repo_id, filename))
+        if (tmp_path / filename).exists():
+            return str(tmp_path / filename)
+        raise EntryNotFoundError(filename)
+
+    monkeypatch.setattr(huggingface_hub, 'hf_hub_download', fake_download)
+    model = tiny_backbone(pretrained='someone/tiny-layoutlmv3')
+    assert requests == [('someone/tiny-layoutlmv3', 'config.json'),
+                        ('someone/tiny-layoutlmv3', 'model.safetensors')]
+    assert model.attn_bias.rel_pos_weight.abs().max() > 1  # loaded
+
+    def offline(repo_id, filename):
+        raise LocalEntryNotFoundError('no connection')
+
+    monkeypatch.setattr(huggingface_hub, 'hf_hub_download', offline)
+    with pytest.raises(FileNotFoundError, match='neither a local file'):
+        tiny_backbone(pretrained='microsoft/layoutlmv3-base')
+
+
+# ----------------------------------------------------------------------------
+# behaviour and options
+# ----------------------------------------------------------------------------
+def test_output_is_a_tuple_of_maps_for_necks():
+    model = tiny_backbone(out_indices=(1, 3)).eval()
+    input_ids, bboxes, mask = make_text()
+    with torch.no_grad():
+        output = model(torch.randn(2, 3, 48, 80), input_ids, bboxes, mask)
+    assert len(output) == 2 and isinstance(output, tuple)
+    assert [tuple(m.shape) for m in output] == [(2, 64, 3, 5)] * 2
+    first, second = output  # unpacks like the tuple a neck expects
+    assert first is output.visual_maps[0]
+    restored = pickle.loads(pickle.dumps(output))
+    assert torch.equal(restored.text_states[1], output.text_states[1])
+    with torch.no_grad():
+        image_only = model(torch.randn(2, 3, 48, 80))
+    assert image_only.text_states is None and len(image_only) == 2
+
+
+def test_any_image_size_changes_only_the_grid():
+    model = tiny_backbone(out_indices=(0, )).eval()
+    input_ids, bboxes, mask = make_text()
+    for height, width in ((32, 32), (224, 224), (400, 176)):
+        with torch.no_grad():
+            output = model(torch.randn(2, 3, height, width), input_ids,
+                           bboxes, mask)
+        assert output[0].shape == (2, 64, height // 16, width // 16)
+
+
+def test_registry_presets_and_overrides():
+    model = MODELS.build(
+        dict(type='LayoutLMv3MM', arch='large',
+             arch_cfg=dict(num_layers=2, vocab_size=10),
+             out_indices=(0, 1)))
+    assert model.arch.embed_dims == 1024 and model.arch.num_heads == 16
+    assert model.layers[0].ffn.fc1.out_features == 4096
+    assert model.text_embed.x_embed.embedding_dim == 171
+    assert LayoutLMv3MM(
+        arch='base-chinese', arch_cfg=dict(num_layers=1),
+        out_indices=(0, )).arch.vocab_size == 250002
+    with pytest.raises(KeyError, match='Unknown LayoutLMv3 arch'):
+        LayoutLMv3MM(arch='huge')
+    with pytest.raises(TypeError, match='unknown field'):
+        LayoutLMv3MM(arch_cfg=dict(hidden_size=64))
+    with pytest.raises(ValueError, match='out_indices'):
+        LayoutLMv3MM(arch_cfg=dict(num_layers=4))
+
+
+def test_bad_inputs_give_clear_errors():
+    model = tiny_backbone(out_indices=(0, ))
+    images = torch.randn(2, 3, 64, 64)
+    input_ids, bboxes, mask = make_text(length=8, valid_lengths=(8, 8))
+    with pytest.raises(ValueError, match='multiples of 16'):
+        model(torch.randn(2, 3, 64, 70))
+    with pytest.raises(ValueError, match=r'shape \(B, 3, H, W\)'):
+        model(torch.randn(2, 1, 64, 64))
+    with pytest.raises(ValueError, match=r'bboxes must lie in 0..1023'):
+        model(images, input_ids, bboxes * 2, mask)
+    negative = bboxes.clone()
+    negative[1, 3, 0] = -1
+    with pytest.raises(ValueError, match=r'got values in \[-1,'):
+        model(images, input_ids, negative, mask)
+    with pytest.raises(ValueError, match=r'bboxes must have shape \(2, 8, 4'):
+        model(images, input_ids, bboxes[:, :5], mask)
+    with pytest.raises(ValueError, match='integer'):
+        model(images, input_ids, bboxes / 1000, mask)
+    with pytest.raises(ValueError, match='attention_mask must have shape'):
+        model(images, input_ids, bboxes, mask[:, :3])
+    with pytest.raises(ValueError, match=r'input_ids must have shape \(2, L'):
+        model(images, input_ids[:1], bboxes[:1], mask[:1])
+    with pytest.raises(ValueError, match='input_ids must lie in'):
+        model(images, input_ids + 100, bboxes, mask)
+    long_ids, long_boxes, _ = make_text(2, 39, valid_lengths=(39, 39))
+    with pytest.raises(ValueError, match='39 text tokens exceed the 38'):
+        model(images, long_ids, long_boxes)
+
+
+def test_gradient_checkpointing_gives_the_same_gradients():
+    input_ids, bboxes, mask = make_text()
+    images = torch.randn(2, 3, 64, 64)
+    grads = []
+    for with_cp in (False, True):
+        model = tiny_backbone(with_cp=with_cp, out_indices=(3, )).train()
+        output = model(images, input_ids, bboxes, mask)
+        (output[0].sum() + output.text_states[0].sum()).backward()
+        grads.append({n: p.grad for n, p in model.named_parameters()})
+    for name, grad in grads[0].items():
+        torch.testing.assert_close(grads[1][name], grad, msg=name)
+
+
+def test_drop_path_rule_and_frozen_stages():
+    model = LayoutLMv3MM(
+        arch_cfg=dict(TINY_ARCH, num_layers=5), out_indices=(4, ),
+        drop_path_rate=0.2, frozen_stages=2)
+    rates = [getattr(layer.drop_path, 'drop_prob', 0.) for layer in
+             model.layers]
+    assert rates == pytest.approx([0., 0.05, 0.1, 0.15, 0.2])
+    model.train()
+    frozen = [model.patch_embed, model.text_embed, model.attn_bias,
+              model.layers[0], model.layers[1]]
+    assert all(not m.training for m in frozen)
+    assert not model.pos_embed.requires_grad
+    assert not any(p.requires_grad for m in frozen for p in m.parameters())
+    assert model.layers[2].training
+    assert all(p.requires_grad for p in model.layers[2].parameters())
+
+
+def test_training_is_stochastic_and_eval_is_not():
+    torch.manual_seed(0)
+    model = LayoutLMv3MM(
+        arch_cfg=dict(TINY_ARCH, num_layers=2), out_indices=(1, ),
+        drop_path_rate=0.5).train()  # block 1 drops half of the samples
+    images = torch.randn(8, 3, 32, 32)
+    first, second = model(images)[0], model(images)[0]
+    assert not torch.equal(first, second)
+    model.eval()
+    assert torch.equal(model(images)[0], model(images)[0])
+
+
+def test_bf16_autocast():
+    model = tiny_backbone(out_indices=(11, )).eval()
+    input_ids, bboxes, mask = make_text()
+    images = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        reference = model(images, input_ids, bboxes, mask)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            output = model(images, input_ids, bboxes, mask)
+    assert output[0].isfinite().all()
+    error = (output[0].float() - reference[0]).abs().mean()
+    assert error < 0.1 * reference[0].abs().mean()
