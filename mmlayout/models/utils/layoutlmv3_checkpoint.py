@@ -28,7 +28,6 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from torch import Tensor
 
-from ...utils.checkpoint import mmengine_checkpoint_globals
 
 WEIGHT_FILES = ('model.safetensors', 'pytorch_model.bin')
 CONFIG_FILE = 'config.json'
@@ -146,8 +145,9 @@ def _download_from_hub(repo_id: str) -> Tuple[str, str]:
 def read_state_dict(path: str) -> Dict[str, Tensor]:
     """Read the tensors of a weights file or an mmengine checkpoint.
 
-    Pickled files are read with ``weights_only=True``, allowing exactly the
-    non-tensor types MMEngine checkpoints hold.
+    Pickled files are read with ``weights_only=True``; importing mmlayout
+    allow-lists exactly the non-tensor types MMEngine checkpoints hold
+    (:mod:`mmlayout.utils.checkpoint`).
 
     Returns:
         dict[str, Tensor]: The state dict (``checkpoint['state_dict']`` for
@@ -156,17 +156,13 @@ def read_state_dict(path: str) -> Dict[str, Tensor]:
     if path.endswith('.safetensors'):
         from safetensors.torch import load_file
         return load_file(path)
-    # HistoryBuffer pickles its bound statistics methods through getattr.
-    allowed = [*mmengine_checkpoint_globals(), getattr]
-    with torch.serialization.safe_globals(allowed):
-        try:
-            checkpoint = torch.load(
-                path, map_location='cpu', weights_only=True)
-        except pickle.UnpicklingError as error:
-            raise pickle.UnpicklingError(
-                f'{path} holds objects that are neither tensors nor what '
-                f'MMEngine checkpoints store; refusing to unpickle them. '
-                f'{error}') from error
+    try:
+        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise pickle.UnpicklingError(
+            f'{path} holds objects that are neither tensors nor what '
+            f'MMEngine checkpoints store; refusing to unpickle them. '
+            f'{error}') from error
     if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
         checkpoint = checkpoint['state_dict']
     if not isinstance(checkpoint, dict):
