@@ -4,15 +4,15 @@
         [--show-dir DIR] [--cfg-options key=value ...] [--launcher ...]
 """
 import argparse
-import os
 import os.path as osp
 
 from mmdet.evaluation import DumpDetResults
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmlayout  # noqa: F401  registers mmlayout components and safe types
-from mmlayout.utils import prepare_config
+from mmlayout.utils import (add_runner_arguments, parse_runner_args,
+                            prepare_config)
 
 
 def parse_args():
@@ -20,23 +20,14 @@ def parse_args():
         description='Test (and evaluate) a layout detector')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='where to save metrics and logs')
     parser.add_argument('--out', help='dump raw predictions to this .pkl file')
     parser.add_argument(
         '--show-dir',
         help='draw predictions on the pages into this folder')
     parser.add_argument('--score-thr', type=float, default=0.3,
                         help='score threshold for drawn predictions')
-    parser.add_argument('--amp', action='store_true',
-                        help='run inference under mixed precision')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
-    parser.add_argument('--launcher',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    add_runner_arguments(parser)
+    args = parse_runner_args(parser)
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         parser.error(f'--out must name a .pkl file, got {args.out}')
     return args

@@ -1,10 +1,47 @@
-"""Config preparation shared by ``tools/train.py`` and ``tools/test.py``."""
+"""Options and config preparation shared by ``tools/train.py`` and
+``tools/test.py``."""
+import argparse
+import logging
 import os
 import os.path as osp
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
+
+
+def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options every runner tool takes.
+
+    ``--work-dir``, ``--amp``, ``--cfg-options``, ``--launcher`` and
+    ``--local-rank`` (passed by ``torch.distributed.launch``; ``torchrun``
+    sets ``LOCAL_RANK`` instead).
+    """
+    parser.add_argument(
+        '--work-dir', help='where logs, checkpoints and metrics are saved')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (fp16 on GPU, bf16 on CPU)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse the command line and export ``LOCAL_RANK`` if not yet set."""
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def prepare_config(cfg: Config, config_path: str, work_dir: str = None,
@@ -60,12 +97,20 @@ def init_cpu_distributed(cfg: Config) -> None:
     cfg.model_wrapper_cfg = wrapper
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 matmuls natively (oneDNN's check
+    for AVX512-BF16 or AMX); without them autocast to bfloat16 is slower
+    than float32."""
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def enable_amp(cfg: Config) -> None:
     """Switch the optimizer wrapper to mixed precision.
 
     On GPUs this is MMEngine's ``AmpOptimWrapper`` (fp16 with dynamic loss
     scaling); without CUDA it is :class:`AutocastOptimWrapper` in bfloat16,
-    which needs no loss scaling.
+    which needs no loss scaling. CPUs without native bfloat16 instructions
+    (AVX512-BF16 or AMX) emulate it, slower than float32: a warning says so.
     """
     wrapper = cfg.optim_wrapper
     if wrapper.get('type', 'OptimWrapper') in ('AmpOptimWrapper',
@@ -77,3 +122,8 @@ def enable_amp(cfg: Config) -> None:
     else:
         wrapper.type = 'AutocastOptimWrapper'
         wrapper.setdefault('dtype', 'bfloat16')
+        if not cpu_has_native_bf16():
+            print_log(
+                'This CPU has no native bfloat16 matmul (capability '
+                f'{torch.backends.cpu.get_cpu_capability()}): --amp runs '
+                'slower than float32 here', 'current', logging.WARNING)

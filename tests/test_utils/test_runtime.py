@@ -1,10 +1,14 @@
+import argparse
+import os
 import socket
 
 import pytest
 import torch.distributed as dist
 from mmengine.config import Config
 
-from mmlayout.utils import enable_amp, init_cpu_distributed, prepare_config
+from mmlayout.utils import (add_runner_arguments, enable_amp,
+                            init_cpu_distributed, parse_runner_args,
+                            prepare_config)
 
 
 def test_prepare_config_work_dir_and_options(tmp_path):
@@ -18,12 +22,37 @@ def test_prepare_config_work_dir_and_options(tmp_path):
     assert cfg.work_dir == str(tmp_path)
 
 
-def test_enable_amp_on_cpu_uses_bfloat16_autocast(monkeypatch):
+def test_runner_arguments_parse_options_and_export_local_rank(monkeypatch):
+    environ = {k: v for k, v in os.environ.items() if k != 'LOCAL_RANK'}
+    monkeypatch.setattr(os, 'environ', environ)
+    monkeypatch.setattr('sys.argv', [
+        'train.py', 'cfg.py', '--amp', '--local-rank', '3', '--cfg-options',
+        'model.depth=18', 'train_cfg.max_iters=4'
+    ])
+    parser = argparse.ArgumentParser()
+    parser.add_argument('config')
+    add_runner_arguments(parser)
+    args = parse_runner_args(parser)
+    assert args.config == 'cfg.py' and args.amp and args.work_dir is None
+    assert args.launcher == 'none'
+    assert args.cfg_options == {'model.depth': 18, 'train_cfg.max_iters': 4}
+    assert environ['LOCAL_RANK'] == '3'
+
+
+@pytest.mark.parametrize('native_bf16', [True, False])
+def test_enable_amp_on_cpu_uses_bfloat16_autocast(monkeypatch, native_bf16):
     monkeypatch.setattr('torch.cuda.is_available', lambda: False)
+    monkeypatch.setattr('mmlayout.utils.runtime.cpu_has_native_bf16',
+                        lambda: native_bf16)
+    logged = []
+    monkeypatch.setattr('mmlayout.utils.runtime.print_log',
+                        lambda msg, *args: logged.append(msg))
     cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer={})))
     enable_amp(cfg)
     assert cfg.optim_wrapper.type == 'AutocastOptimWrapper'
     assert cfg.optim_wrapper.dtype == 'bfloat16'
+    assert len(logged) == (0 if native_bf16 else 1)
+    assert all('slower than float32' in msg for msg in logged)
 
 
 def test_cpu_distributed_needs_the_torchrun_environment(monkeypatch):
