@@ -285,18 +285,41 @@ def test_trainable_bias_attention_matches_sdpa(bias_batch):
         torch.testing.assert_close(grad, expected_grad)
 
 
-def test_gradients_reach_bias_weights_through_the_backbone():
-    model = tiny_backbone(out_indices=(3, 11)).train()
+def projection_loss(output, seed: int = 0) -> torch.Tensor:
+    """Sum of the outputs (maps and text states) projected on fixed random
+    tensors. (A squared-mean loss would be constant: every token leaves a
+    LayerNorm with unit weight, so its mean square is exactly 1.)"""
+    generator = torch.Generator().manual_seed(seed)
+    tensors = list(output) + list(output.text_states or ())
+    return sum((tensor.float() * torch.randn(
+        tensor.shape, generator=generator, dtype=torch.float64).to(
+            tensor.device, torch.float32)).sum() for tensor in tensors)
+
+
+def test_gradients_reach_bias_weights_through_the_backbone(monkeypatch):
+    """The bias gradients of the whole backbone (CPU custom backward) equal
+    those of autograd through unfused attention, in float64."""
+    model = tiny_backbone(out_indices=(3, 11)).train().double()
     input_ids, bboxes, mask = make_text()
-    output = model(torch.randn(2, 3, 64, 96), input_ids, bboxes, mask)
-    loss = sum(m.square().mean() for m in output) + sum(
-        t.square().mean() for t in output.text_states)
-    loss.backward()
-    for name in ('rel_pos_weight', 'rel_x_weight', 'rel_y_weight'):
-        grad = getattr(model.attn_bias, name).grad
-        assert grad is not None and grad.abs().sum() > 0, name
+    images = torch.randn(2, 3, 64, 96, dtype=torch.float64)
+    names = ('rel_pos_weight', 'rel_x_weight', 'rel_y_weight')
+
+    def bias_gradients():
+        model.zero_grad()
+        projection_loss(model(images, input_ids, bboxes, mask)).backward()
+        return [getattr(model.attn_bias, name).grad.clone() for name in names]
+
+    ours = bias_gradients()
     # padded text tokens get no gradient through their word embedding
     assert model.text_embed.word_embed.weight.grad[PAD_ID].abs().sum() == 0
+    monkeypatch.setattr(
+        TrainableBiasAttention, 'apply',
+        lambda query, key, value, bias: torch.nn.functional.
+        scaled_dot_product_attention(query, key, value, attn_mask=bias))
+    reference = bias_gradients()
+    for name, grad, expected in zip(names, ours, reference):
+        assert expected.abs().max() > 1e-3, name
+        torch.testing.assert_close(grad, expected, msg=name)
 
 
 # ----------------------------------------------------------------------------
@@ -551,9 +574,9 @@ def test_gradient_checkpointing_gives_the_same_gradients():
     grads = []
     for with_cp in (False, True):
         model = tiny_backbone(with_cp=with_cp, out_indices=(3, )).train()
-        output = model(images, input_ids, bboxes, mask)
-        (output[0].sum() + output.text_states[0].sum()).backward()
+        projection_loss(model(images, input_ids, bboxes, mask)).backward()
         grads.append({n: p.grad for n, p in model.named_parameters()})
+    assert grads[0]['attn_bias.rel_pos_weight'].abs().max() > 1e-3
     for name, grad in grads[0].items():
         torch.testing.assert_close(grads[1][name], grad, msg=name)
 
@@ -587,14 +610,35 @@ def test_training_is_stochastic_and_eval_is_not():
     assert torch.equal(model(images)[0], model(images)[0])
 
 
-def test_bf16_autocast():
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_autocast_forward_and_training(dtype):
     model = tiny_backbone(out_indices=(11, )).eval()
     input_ids, bboxes, mask = make_text()
     images = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         reference = model(images, input_ids, bboxes, mask)
-        with torch.autocast('cpu', dtype=torch.bfloat16):
+        with torch.autocast('cpu', dtype=dtype):
             output = model(images, input_ids, bboxes, mask)
     assert output[0].isfinite().all()
     error = (output[0].float() - reference[0]).abs().mean()
     assert error < 0.1 * reference[0].abs().mean()
+
+    def gradients(autocast_dtype, loss_scale):
+        """All parameters' gradients and the bias weights' alone."""
+        model.zero_grad()
+        with torch.autocast('cpu', dtype=autocast_dtype or torch.float32,
+                            enabled=autocast_dtype is not None):
+            loss = projection_loss(model(images, input_ids, bboxes, mask))
+        (loss * loss_scale).backward()
+        grads = [(name, param.grad.flatten() / loss_scale)
+                 for name, param in model.named_parameters()]
+        return (torch.cat([grad for _, grad in grads]),
+                torch.cat([g for name, g in grads if 'attn_bias' in name]))
+
+    model.train()
+    expected = gradients(None, 1.)
+    # fp16 needs loss scaling against underflow, as AmpOptimWrapper does
+    grads = gradients(dtype, 1024. if dtype == torch.float16 else 1.)
+    for grad, expected_grad in zip(grads, expected):
+        assert grad.dtype == torch.float32 and grad.isfinite().all()
+        assert torch.cosine_similarity(grad, expected_grad, dim=0) > 0.99
