@@ -428,8 +428,12 @@ class BiasedSelfAttention(nn.Module):
         dropout = self.attn_drop if self.training else 0.
         if attn_bias is not None:
             attn_bias = attn_bias.to(query.dtype)
+        # TrainableBiasAttention takes per-head biases of shape
+        # (B or 1, heads, N, N), as LayoutLMv3AttentionBias builds them.
         if (attn_bias is not None and attn_bias.requires_grad
-                and not dropout and query.device.type == 'cpu'):
+                and attn_bias.dim() == 4
+                and attn_bias.shape[1] == self.num_heads and not dropout
+                and query.device.type == 'cpu'):
             out = TrainableBiasAttention.apply(query, key, value, attn_bias)
         else:
             out = F.scaled_dot_product_attention(

@@ -16,7 +16,8 @@ from safetensors.torch import load_file
 from transformers import LayoutLMv3Config, LayoutLMv3Model
 
 from mmlayout.models.backbones import LayoutLMv3MM, LayoutLMv3Output
-from mmlayout.models.layers import (TrainableBiasAttention, patch_grid_boxes,
+from mmlayout.models.layers import (BiasedSelfAttention,
+                                    TrainableBiasAttention, patch_grid_boxes,
                                     relative_position_buckets)
 from mmlayout.models.utils import CheckpointShapeError, load_layoutlmv3_weights
 
@@ -294,6 +295,17 @@ def projection_loss(output, seed: int = 0) -> torch.Tensor:
     return sum((tensor.float() * torch.randn(
         tensor.shape, generator=generator, dtype=torch.float64).to(
             tensor.device, torch.float32)).sum() for tensor in tensors)
+
+
+def test_biased_self_attention_takes_any_broadcastable_trainable_bias():
+    """A bias shared by the heads (B, 1, N, N) skips the per-head custom
+    backward and still gets gradients."""
+    torch.manual_seed(0)
+    attention = BiasedSelfAttention(16, num_heads=4)
+    tokens = torch.randn(2, 5, 16)
+    bias = torch.randn(2, 1, 5, 5, requires_grad=True)
+    attention(tokens, bias).sum().backward()
+    assert bias.grad.shape == (2, 1, 5, 5) and bias.grad.abs().sum() > 0
 
 
 def test_gradients_reach_bias_weights_through_the_backbone(monkeypatch):
