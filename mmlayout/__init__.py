@@ -4,12 +4,15 @@ Importing the package registers every mmlayout component into mmdet's
 registries, so configs only need
 ``custom_imports=dict(imports=['mmlayout'], allow_failed_imports=False)``.
 It also allow-lists the few non-tensor types MMEngine stores in its
-checkpoints, so resuming works with ``torch.load``'s ``weights_only`` default.
+checkpoints, so resuming works with ``torch.load``'s ``weights_only`` default,
+and lets mmcv's float32-only CPU ops run under CPU autocast (``--amp``).
 """
 from . import datasets, engine, models  # noqa: F401  (registration)
-from .utils import allow_mmengine_checkpoints
+from .utils import (allow_mmengine_checkpoints,
+                    run_mmcv_ops_in_float32_under_cpu_autocast)
 from .version import __version__
 
 allow_mmengine_checkpoints()
+run_mmcv_ops_in_float32_under_cpu_autocast()
 
 __all__ = ['__version__']

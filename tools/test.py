@@ -11,8 +11,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmlayout  # noqa: F401  registers mmlayout components and safe types
-from mmlayout.utils import (add_runner_arguments, parse_runner_args,
-                            prepare_config)
+from mmlayout.utils import enable_amp, parse_runner_args, prepare_config
 
 
 def parse_args():
@@ -26,7 +25,6 @@ def parse_args():
         help='draw predictions on the pages into this folder')
     parser.add_argument('--score-thr', type=float, default=0.3,
                         help='score threshold for drawn predictions')
-    add_runner_arguments(parser)
     args = parse_runner_args(parser)
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         parser.error(f'--out must name a .pkl file, got {args.out}')
@@ -40,7 +38,7 @@ def main():
                    args.launcher)
     cfg.load_from = args.checkpoint
     if args.amp:
-        cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
+        enable_amp(cfg, training=False)
     if args.show_dir:
         hooks = cfg.default_hooks
         if 'visualization' not in hooks:

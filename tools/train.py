@@ -9,8 +9,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmlayout  # noqa: F401  registers mmlayout components and safe types
-from mmlayout.utils import (add_runner_arguments, enable_amp,
-                            parse_runner_args, prepare_config)
+from mmlayout.utils import enable_amp, parse_runner_args, prepare_config
 
 
 def parse_args():
@@ -23,7 +22,6 @@ def parse_args():
         const='auto',
         help='resume from this checkpoint, or without a value from the '
         'latest checkpoint in the work dir')
-    add_runner_arguments(parser)
     return parse_runner_args(parser)
 
 

@@ -11,12 +11,13 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
 
-def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options every runner tool takes.
+def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Add the options every runner tool takes, then parse the command line.
 
-    ``--work-dir``, ``--amp``, ``--cfg-options``, ``--launcher`` and
-    ``--local-rank`` (passed by ``torch.distributed.launch``; ``torchrun``
-    sets ``LOCAL_RANK`` instead).
+    The options are ``--work-dir``, ``--amp``, ``--cfg-options``,
+    ``--launcher`` and ``--local-rank`` (passed by
+    ``torch.distributed.launch``; ``torchrun`` sets ``LOCAL_RANK`` instead,
+    and this exports ``LOCAL_RANK`` when it is not set yet).
     """
     parser.add_argument(
         '--work-dir', help='where logs, checkpoints and metrics are saved')
@@ -35,10 +36,6 @@ def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-
-
-def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
-    """Parse the command line and export ``LOCAL_RANK`` if not yet set."""
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -104,14 +101,33 @@ def cpu_has_native_bf16() -> bool:
     return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
-def enable_amp(cfg: Config) -> None:
-    """Switch the optimizer wrapper to mixed precision.
+def enable_amp(cfg: Config, training: bool = True) -> None:
+    """Switch training or testing to mixed precision.
 
-    On GPUs this is MMEngine's ``AmpOptimWrapper`` (fp16 with dynamic loss
-    scaling); without CUDA it is :class:`AutocastOptimWrapper` in bfloat16,
+    Training: on GPUs MMEngine's ``AmpOptimWrapper`` (fp16 with dynamic
+    loss scaling); without CUDA :class:`AutocastOptimWrapper` in bfloat16,
     which needs no loss scaling. CPUs without native bfloat16 instructions
     (AVX512-BF16 or AMX) emulate it, slower than float32: a warning says so.
+    Testing: ``test_cfg.fp16``, under which MMEngine's test loop autocasts
+    to fp16; GPUs only, as mmdet's metrics cannot take the bfloat16
+    predictions of CPU autocast.
+
+    Args:
+        cfg (Config): The config; modified in place.
+        training (bool): Whether to change the optimizer wrapper (training)
+            or the test loop. Defaults to True.
+
+    Raises:
+        ValueError: For testing without CUDA.
     """
+    if not training:
+        if not torch.cuda.is_available():
+            raise ValueError(
+                '--amp for testing needs a GPU: on CPU the predictions would '
+                'be bfloat16, which mmdet\'s metrics (numpy) cannot take; '
+                'test without --amp')
+        cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
+        return
     wrapper = cfg.optim_wrapper
     if wrapper.get('type', 'OptimWrapper') in ('AmpOptimWrapper',
                                                'AutocastOptimWrapper'):

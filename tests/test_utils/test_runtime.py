@@ -6,9 +6,8 @@ import pytest
 import torch.distributed as dist
 from mmengine.config import Config
 
-from mmlayout.utils import (add_runner_arguments, enable_amp,
-                            init_cpu_distributed, parse_runner_args,
-                            prepare_config)
+from mmlayout.utils import (enable_amp, init_cpu_distributed,
+                            parse_runner_args, prepare_config)
 
 
 def test_prepare_config_work_dir_and_options(tmp_path):
@@ -31,7 +30,6 @@ def test_runner_arguments_parse_options_and_export_local_rank(monkeypatch):
     ])
     parser = argparse.ArgumentParser()
     parser.add_argument('config')
-    add_runner_arguments(parser)
     args = parse_runner_args(parser)
     assert args.config == 'cfg.py' and args.amp and args.work_dir is None
     assert args.launcher == 'none'
@@ -53,6 +51,16 @@ def test_enable_amp_on_cpu_uses_bfloat16_autocast(monkeypatch, native_bf16):
     assert cfg.optim_wrapper.dtype == 'bfloat16'
     assert len(logged) == (0 if native_bf16 else 1)
     assert all('slower than float32' in msg for msg in logged)
+
+
+def test_enable_amp_for_testing(monkeypatch):
+    cfg = Config(dict(test_cfg=dict(type='TestLoop')))
+    monkeypatch.setattr('torch.cuda.is_available', lambda: False)
+    with pytest.raises(ValueError, match='needs a GPU'):
+        enable_amp(cfg, training=False)
+    monkeypatch.setattr('torch.cuda.is_available', lambda: True)
+    enable_amp(cfg, training=False)
+    assert cfg.test_cfg == dict(type='TestLoop', fp16=True)
 
 
 def test_cpu_distributed_needs_the_torchrun_environment(monkeypatch):
