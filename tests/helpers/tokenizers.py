@@ -9,14 +9,15 @@
 
 Both have RoBERTa's special ids: ``<s>`` 0, ``<pad>`` 1, ``</s>`` 2,
 ``<unk>`` 3, and load with ``AutoTokenizer.from_pretrained(directory)``.
-Each is trained once per test session into a temporary directory.
+Each is trained (:func:`mmlayout.utils.train_tokenizer`) once per test
+session into a temporary directory.
 """
 import atexit
 import shutil
 import tempfile
 from functools import lru_cache
 
-SPECIAL_TOKENS = ['<s>', '<pad>', '</s>', '<unk>', '<mask>']
+from mmlayout.utils import train_tokenizer
 
 ENGLISH_TEXT = [
     'Deep learning for document layout analysis.',
@@ -46,48 +47,12 @@ def _temp_dir(prefix: str) -> str:
 @lru_cache(maxsize=None)
 def english_bpe_tokenizer(vocab_size: int = 400) -> str:
     """Directory of a byte-level BPE tokenizer (RoBERTa-like)."""
-    from tokenizers import (Tokenizer, decoders, models, pre_tokenizers,
-                            processors, trainers)
-    from transformers import RobertaTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False)
-    tok.train_from_iterator(ENGLISH_TEXT * 10, trainer)
-    tok.post_processor = processors.RobertaProcessing(
-        ('</s>', 2), ('<s>', 0), add_prefix_space=True)
-    path = _temp_dir('mmlayout-bpe-')
-    RobertaTokenizerFast(
-        tokenizer_object=tok, add_prefix_space=True).save_pretrained(path)
-    return path
+    return train_tokenizer(ENGLISH_TEXT * 10, _temp_dir('mmlayout-bpe-'),
+                           'bpe', vocab_size)
 
 
 @lru_cache(maxsize=None)
 def chinese_unigram_tokenizer(vocab_size: int = 200) -> str:
     """Directory of a Unigram (SentencePiece-style) tokenizer (XLM-R-like)."""
-    from tokenizers import (Tokenizer, decoders, models, normalizers,
-                            pre_tokenizers, processors, trainers)
-    from transformers import XLMRobertaTokenizerFast
-
-    tok = Tokenizer(models.Unigram())
-    tok.normalizer = normalizers.NFKC()
-    tok.pre_tokenizer = pre_tokenizers.Metaspace()
-    tok.decoder = decoders.Metaspace()
-    trainer = trainers.UnigramTrainer(
-        vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
-        unk_token='<unk>',
-        show_progress=False)
-    tok.train_from_iterator(CHINESE_TEXT * 10, trainer)
-    tok.post_processor = processors.TemplateProcessing(
-        single='<s> $A </s>',
-        pair='<s> $A </s> </s> $B </s>',
-        special_tokens=[('<s>', 0), ('</s>', 2)])
-    path = _temp_dir('mmlayout-unigram-')
-    XLMRobertaTokenizerFast(tokenizer_object=tok).save_pretrained(path)
-    return path
+    return train_tokenizer(CHINESE_TEXT * 10, _temp_dir('mmlayout-unigram-'),
+                           'unigram', vocab_size)

@@ -67,27 +67,10 @@ def dense_page(rng: random.Random, num_lines: int) -> dict:
 
 
 def train_unigram(folder: str, vocab_size: int, rng: random.Random) -> str:
-    from tokenizers import (Tokenizer, decoders, models, normalizers,
-                            pre_tokenizers, processors, trainers)
-    from transformers import XLMRobertaTokenizerFast
-
-    tok = Tokenizer(models.Unigram())
-    tok.normalizer = normalizers.NFKC()
-    tok.pre_tokenizer = pre_tokenizers.Metaspace()
-    tok.decoder = decoders.Metaspace()
+    from mmlayout.utils import train_tokenizer
     corpus = [chinese_line(rng, rng.randint(10, 60)) for _ in range(4000)]
-    tok.train_from_iterator(
-        corpus,
-        trainers.UnigramTrainer(
-            vocab_size=vocab_size,
-            special_tokens=['<s>', '<pad>', '</s>', '<unk>', '<mask>'],
-            unk_token='<unk>',
-            show_progress=False))
-    tok.post_processor = processors.TemplateProcessing(
-        single='<s> $A </s>', special_tokens=[('<s>', 0), ('</s>', 2)])
-    path = osp.join(folder, 'tokenizer')
-    XLMRobertaTokenizerFast(tokenizer_object=tok).save_pretrained(path)
-    return path
+    return train_tokenizer(corpus, osp.join(folder, 'tokenizer'), 'unigram',
+                           vocab_size)
 
 
 def parse_args():

@@ -51,6 +51,72 @@ def _get_encoder(name_or_path: str):
     return encoder
 
 
+def fit_lines_to_budget(counts: np.ndarray, budget: int) -> np.ndarray:
+    """Tokens to keep of each line so that every line keeps some text.
+
+    All lines fit: all tokens are kept. Otherwise every line is cut to the
+    same cap, the largest whose total fits (lines shorter than the cap keep
+    all their tokens), and the budget left over - fewer tokens than there
+    are lines longer than the cap - goes as one more token to the first of
+    those lines, so the whole budget is used. Only when even one token per
+    line does not fit are whole lines dropped: ``budget`` lines spread
+    evenly over the reading order (first and last included) keep one token
+    each, so no part of the page loses all its text.
+
+    Args:
+        counts (np.ndarray): ``(N,)`` tokens of each line in reading order,
+            each >= 1.
+        budget (int): Tokens available for all lines together (>= 0).
+
+    Returns:
+        np.ndarray: ``(N,)`` int64 tokens to keep of each line (0 for a
+        dropped line); the sum is ``min(counts.sum(), budget)``.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    num_lines = len(counts)
+    if counts.sum() <= budget:
+        return counts.copy()
+    if num_lines > budget:
+        keep = np.zeros(num_lines, dtype=np.int64)
+        spread = np.linspace(0, num_lines - 1, budget).round().astype(int)
+        keep[spread] = 1
+        return keep
+    # used(cap) = sum(min(counts, cap)) for every cap, from sorted counts
+    ascending = np.sort(counts)
+    below = np.concatenate([[0], np.cumsum(ascending)])
+    caps = np.arange(1, min(int(ascending[-1]), budget) + 1)
+    shorter = np.searchsorted(ascending, caps, side='left')
+    used = below[shorter] + caps * (num_lines - shorter)
+    cap = int(caps[np.searchsorted(used, budget, side='right') - 1])
+    keep = np.minimum(counts, cap)
+    leftover = budget - int(keep.sum())
+    keep[np.flatnonzero(counts > cap)[:leftover]] += 1
+    return keep
+
+
+def keep_leading_lines(counts: np.ndarray, budget: int) -> np.ndarray:
+    """Tokens to keep of each line: whole lines in reading order while they
+    fit, nothing of the first line that does not fit and of all after it
+    (a first line longer than the whole budget is cut to it).
+
+    Args:
+        counts (np.ndarray): ``(N,)`` tokens of each line, each >= 1.
+        budget (int): Tokens available for all lines together.
+
+    Returns:
+        np.ndarray: ``(N,)`` int64 tokens to keep of each line.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    keep = np.where(np.cumsum(counts) <= budget, counts, 0)
+    if len(counts) and keep[0] == 0:
+        keep[0] = budget
+    return keep
+
+
+#: What ``OCRTokenLoad`` does when a page's lines exceed the budget.
+TRUNCATIONS = {'line_cap': fit_lines_to_budget, 'tail': keep_leading_lines}
+
+
 @TRANSFORMS.register_module()
 class OCRTokenLoad(BaseTransform):
     """Load a page's OCR lines as model tokens with segment-level boxes.
@@ -61,13 +127,19 @@ class OCRTokenLoad(BaseTransform):
     empty lines dropped; line boxes are made well-formed (corners sorted)
     and clipped to the OCR page; lines are put in reading order
     (:func:`mmlayout.ocr.reading_order`) and tokenised without special
-    tokens by batched calls of the fast tokenizer, in reading order and only
-    as far as the budget needs. Every token keeps its line's box. ``<s>`` and
-    ``</s>`` enclose the sequence; whole lines are dropped from the end of
-    the reading order to fit ``max_tokens`` (only a first line longer than
-    the whole budget is cut). A missing file raises, or with
-    ``on_missing='empty'`` gives the same as a page without text: just
-    ``<s></s>``.
+    tokens by batched calls of the fast tokenizer. Every token keeps its
+    line's box. ``<s>`` and ``</s>`` enclose the sequence.
+
+    When a page has more tokens than ``max_tokens``, the default
+    ``truncation='line_cap'`` keeps text of every line: each line is cut to
+    the same cap, the largest that fits (see :func:`fit_lines_to_budget`),
+    so the budget is used and the bottom of the page, the last column, the
+    footers and references keep their words. Only when even one token per
+    line does not fit are whole lines dropped, evenly spread over the page.
+    ``truncation='tail'`` keeps whole lines in reading order and drops the
+    rest of the page (only a first line longer than the whole budget is
+    cut). A missing file raises, or with ``on_missing='empty'`` gives the
+    same as a page without text: just ``<s></s>``.
 
     Boxes stay in pixels of the OCR page here; :class:`PackLayoutInputs`
     maps them through the geometric transforms recorded in
@@ -97,7 +169,8 @@ class OCRTokenLoad(BaseTransform):
         max_tokens (int): Length limit including ``<s>`` and ``</s>``.
             Defaults to 512.
         max_tokens_per_line (int, optional): Keep at most this many tokens of
-            each line. Defaults to None (no limit).
+            each line, before truncation. Defaults to None (no limit).
+        truncation (str): ``'line_cap'`` (default) or ``'tail'``, see above.
         on_missing (str): ``'error'`` (default) or ``'empty'`` when the OCR
             file does not exist.
         min_column_gap (float): Narrowest gutter between columns for the
@@ -109,6 +182,7 @@ class OCRTokenLoad(BaseTransform):
                  ocr_root: Optional[str] = None,
                  max_tokens: int = 512,
                  max_tokens_per_line: Optional[int] = None,
+                 truncation: str = 'line_cap',
                  on_missing: str = 'error',
                  min_column_gap: float = 0.01) -> None:
         if max_tokens < 2:
@@ -117,6 +191,9 @@ class OCRTokenLoad(BaseTransform):
         if max_tokens_per_line is not None and max_tokens_per_line < 1:
             raise ValueError('max_tokens_per_line must be None or >= 1, got '
                              f'{max_tokens_per_line}')
+        if truncation not in TRUNCATIONS:
+            raise ValueError(f'truncation must be one of {list(TRUNCATIONS)}'
+                             f', got {truncation!r}')
         if on_missing not in ('error', 'empty'):
             raise ValueError("on_missing must be 'error' or 'empty', got "
                              f'{on_missing!r}')
@@ -124,6 +201,7 @@ class OCRTokenLoad(BaseTransform):
         self.ocr_root = ocr_root
         self.max_tokens = max_tokens
         self.max_tokens_per_line = max_tokens_per_line
+        self.truncation = truncation
         self.on_missing = on_missing
         self.min_column_gap = min_column_gap
 
@@ -151,12 +229,13 @@ class OCRTokenLoad(BaseTransform):
                          order: np.ndarray) -> List[List[int]]:
         """Token ids of the lines in reading order, without special tokens.
 
-        Lines are encoded in batched calls of the fast tokenizer, in reading
-        order, only until the token budget is exceeded: a dense page holds
-        several times ``max_tokens``, and encoding all of it would be most of
-        this transform's time. The first batch is sized from a guess of the
-        characters per token, later ones from what was measured, so a page
-        takes one to three calls.
+        Lines are encoded in batched calls of the fast tokenizer. With
+        ``truncation='line_cap'`` every line is needed (each keeps some
+        text): one call encodes them all. With ``'tail'`` lines are encoded
+        in reading order only until the budget is exceeded, since a dense
+        page holds several times ``max_tokens``: the first batch is sized
+        from a guess of the characters per token, later ones from what was
+        measured, so a page takes one to three calls.
 
         Returns:
             list[list[int]]: Ids of the first lines of ``order`` (all of
@@ -170,9 +249,13 @@ class OCRTokenLoad(BaseTransform):
         ids: List[List[int]] = []
         start, total, chars_per_token = 0, 0, 1.0
         while start < len(order) and total <= budget:
-            want = chars[start] + 1.25 * (budget + 1 - total) * chars_per_token
-            end = min(len(order),
-                      max(start + 1, int(np.searchsorted(chars, want))))
+            if self.truncation == 'tail':
+                want = chars[start] + 1.25 * (budget + 1 -
+                                              total) * chars_per_token
+                end = min(len(order),
+                          max(start + 1, int(np.searchsorted(chars, want))))
+            else:
+                end = len(order)
             batch = [enc.ids for enc in encode(
                 [texts[i] for i in order[start:end].tolist()],
                 add_special_tokens=False)]
@@ -221,28 +304,29 @@ class OCRTokenLoad(BaseTransform):
             boxes = boxes.clip(0, [width, height, width, height])
 
         order = reading_order(boxes, width, self.min_column_gap)
-        budget = self.max_tokens - 2
         encoded = [(line, tokens) for line, tokens in zip(
             order.tolist(), self._encode_in_order(texts, order)) if tokens]
         counts = np.fromiter((len(tokens) for _, tokens in encoded),
                              dtype=np.int64, count=len(encoded))
-        n_kept = int(np.searchsorted(np.cumsum(counts), budget, side='right'))
-        if n_kept == 0 and encoded:  # a first line longer than the budget
-            encoded, n_kept = [(encoded[0][0], encoded[0][1][:budget])], 1
-            counts[0] = budget
-        kept = np.array([line for line, _ in encoded[:n_kept]],
-                        dtype=np.int64)
-        kept_counts = counts[:n_kept]
+        keep = TRUNCATIONS[self.truncation](counts, self.max_tokens - 2)
+        flat_ids = np.fromiter(
+            chain.from_iterable(tokens for _, tokens in encoded),
+            dtype=np.int64, count=int(counts.sum()))
+        # position of every token within its line, kept if below the cap
+        starts = np.cumsum(counts) - counts
+        position = np.arange(len(flat_ids)) - np.repeat(starts, counts)
+        kept_tokens = position < np.repeat(keep, counts)
+        is_kept_line = keep > 0
+        lines_in_order = np.fromiter((line for line, _ in encoded),
+                                     dtype=np.int64, count=len(encoded))
+        kept = lines_in_order[is_kept_line]
 
-        total = int(kept_counts.sum())
+        total = int(keep.sum())
         input_ids = np.empty(total + 2, dtype=np.int64)
         input_ids[0], input_ids[-1] = self.start_id, self.end_id
-        input_ids[1:-1] = np.fromiter(
-            chain.from_iterable(tokens for _, tokens in encoded[:n_kept]),
-            dtype=np.int64,
-            count=total)
+        input_ids[1:-1] = flat_ids[kept_tokens]
         line_index = np.full(total + 2, -1, dtype=np.int64)
-        line_index[1:-1] = np.repeat(np.arange(len(kept)), kept_counts)
+        line_index[1:-1] = np.repeat(np.arange(len(kept)), keep[is_kept_line])
 
         results['text_input_ids'] = input_ids
         results['text_line_index'] = line_index
@@ -256,5 +340,6 @@ class OCRTokenLoad(BaseTransform):
         return (f'{self.__class__.__name__}(tokenizer={self.tokenizer!r}, '
                 f'ocr_root={self.ocr_root!r}, max_tokens={self.max_tokens}, '
                 f'max_tokens_per_line={self.max_tokens_per_line}, '
+                f'truncation={self.truncation!r}, '
                 f'on_missing={self.on_missing!r}, '
                 f'min_column_gap={self.min_column_gap})')

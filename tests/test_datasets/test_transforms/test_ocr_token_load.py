@@ -8,6 +8,8 @@ from helpers.tokenizers import chinese_unigram_tokenizer, english_bpe_tokenizer
 from transformers import AutoTokenizer
 
 from mmlayout.datasets.transforms import OCRTokenLoad, get_tokenizer
+from mmlayout.datasets.transforms.ocr_token_load import (fit_lines_to_budget,
+                                                         keep_leading_lines)
 from mmlayout.ocr import OCRFormatError
 
 LINES_EN = [
@@ -122,12 +124,12 @@ def test_malformed_ocr_file(tmp_path):
         transform(dict(img_path='somewhere/page.png'))
 
 
-def test_truncates_whole_lines_at_512(tmp_path):
+def test_tail_truncation_keeps_whole_leading_lines(tmp_path):
     text = 'Table 1: Results on the validation set of PubLayNet.'
     per_line = len(_ids(english_bpe_tokenizer(), text))
     lines = [(f'{text}', (10, 10 + 12 * i, 500, 20 + 12 * i))
              for i in range(120)]
-    results = _load(tmp_path, lines, size=(600, 1500))
+    results = _load(tmp_path, lines, size=(600, 1500), truncation='tail')
     ids = results['text_input_ids']
     kept = 510 // per_line
     assert len(ids) == 2 + kept * per_line <= 512
@@ -136,20 +138,94 @@ def test_truncates_whole_lines_at_512(tmp_path):
     np.testing.assert_array_equal(results['text_line_bboxes'][:, 1],
                                   10 + 12 * np.arange(kept))
 
-    results = _load(tmp_path, lines, size=(600, 1500), max_tokens_per_line=5)
+    results = _load(tmp_path, lines, size=(600, 1500), truncation='tail',
+                    max_tokens_per_line=5)
     assert len(results['text_input_ids']) == 512  # 102 lines of 5 tokens
     assert np.bincount(results['text_line_index'][1:-1]).tolist() == [5] * 102
 
-    results = _load(tmp_path, lines, size=(600, 1500), max_tokens=64)
+    results = _load(tmp_path, lines, size=(600, 1500), max_tokens=64,
+                    truncation='tail')
     assert len(results['text_input_ids']) == 2 + 62 // per_line * per_line
+
+
+def test_line_cap_keeps_every_line_of_a_long_page(tmp_path):
+    texts = ['Table 1: Results on the validation set of PubLayNet.',
+             'Figure 2.', 'The quick brown fox jumps over the lazy dog.']
+    lines = [(texts[i % 3], (10, 10 + 12 * i, 500, 20 + 12 * i))
+             for i in range(120)]
+    counts = [len(_ids(english_bpe_tokenizer(), t)) for t in texts]
+    results = _load(tmp_path, lines, size=(600, 1500))
+    ids, line_index = results['text_input_ids'], results['text_line_index']
+    assert len(ids) == 512 and ids[0] == 0 and ids[-1] == 2
+    # every line keeps tokens, in reading order (top to bottom)
+    assert len(results['text_line_bboxes']) == 120
+    np.testing.assert_array_equal(results['text_line_bboxes'][:, 1],
+                                  10 + 12 * np.arange(120))
+    per_line = np.bincount(line_index[1:-1], minlength=120)
+    short = np.array([counts[i % 3] for i in range(120)]) <= per_line.min()
+    # short lines whole, long ones cut to one cap (+1 for the first few)
+    assert per_line.max() - per_line[~short].min() <= 1
+    assert (per_line[short] == np.array(counts * 40)[short]).all()
+    # each line keeps its first tokens
+    for line in (0, 1, 119):
+        first = _ids(english_bpe_tokenizer(), texts[line % 3])
+        assert ids[line_index == line].tolist() == first[:per_line[line]]
+
+
+def test_line_cap_with_a_huge_line_and_many_short_lines(tmp_path):
+    huge = ' '.join(['Deep learning for document layout analysis.'] * 80)
+    short = len(_ids(english_bpe_tokenizer(), 'Table'))
+    lines = [(huge, (0, 0, 500, 30))] + [
+        ('Table', (10, 40 + 5 * i, 60, 44 + 5 * i)) for i in range(100)]
+    results = _load(tmp_path, lines, size=(600, 1600))
+    per_line = np.bincount(results['text_line_index'][1:-1])
+    assert len(results['text_input_ids']) == 512
+    # the short lines keep all their tokens, the huge one the rest
+    assert len(per_line) == 101 and per_line[0] == 510 - 100 * short
+    assert (per_line[1:] == short).all()
+
+
+def test_line_cap_with_more_lines_than_tokens(tmp_path):
+    lines = [('Table', (10, 40 + 5 * i, 60, 44 + 5 * i)) for i in range(300)]
+    results = _load(tmp_path, lines, size=(600, 1600), max_tokens=52)
+    kept_y = results['text_line_bboxes'][:, 1]
+    # whole lines dropped, one token each for 50 lines spread over the page
+    assert len(results['text_input_ids']) == 52 and len(kept_y) == 50
+    assert kept_y[0] == 40 and kept_y[-1] == 40 + 5 * 299  # first and last
+    assert np.diff(kept_y).max() <= 2 * 5 * 300 / 50
+
+
+def test_fit_lines_to_budget_properties():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        counts = rng.integers(1, rng.integers(2, 60), rng.integers(1, 400))
+        budget = int(rng.integers(0, 700))
+        keep = fit_lines_to_budget(counts, budget)
+        assert keep.sum() == min(counts.sum(), budget)
+        assert (keep <= counts).all() and (keep >= 0).all()
+        if len(counts) <= budget:
+            assert (keep >= 1).all()
+            cut = keep < counts
+            if cut.any():  # one cap: cut lines differ by at most one token
+                cap = keep[cut].min()
+                assert keep[cut].max() <= cap + 1
+                assert (keep[~cut] <= cap + 1).all()
+        else:
+            assert set(keep.tolist()) <= {0, 1}
+            assert keep[0] == keep[-1] == (1 if budget else 0)
+    assert fit_lines_to_budget(np.zeros(0, int), 10).tolist() == []
+    assert keep_leading_lines(np.array([3, 4, 5]), 8).tolist() == [3, 4, 0]
+    assert keep_leading_lines(np.array([9, 1]), 8).tolist() == [8, 0]
 
 
 def test_truncates_a_too_long_first_line(tmp_path):
     text = ' '.join(['Deep learning for document layout analysis.'] * 80)
-    results = _load(tmp_path, [(text, (0, 0, 500, 30))])
-    ids = results['text_input_ids'].tolist()
-    assert len(ids) == 512
-    assert ids[1:-1] == _ids(english_bpe_tokenizer(), text)[:510]
+    for truncation in ('line_cap', 'tail'):
+        results = _load(tmp_path, [(text, (0, 0, 500, 30))],
+                        truncation=truncation)
+        ids = results['text_input_ids'].tolist()
+        assert len(ids) == 512
+        assert ids[1:-1] == _ids(english_bpe_tokenizer(), text)[:510]
 
 
 def test_reading_order_two_columns(tmp_path):
@@ -189,6 +265,7 @@ def test_tokenizer_loaded_once_and_never_truncates_lines(tmp_path):
     (dict(max_tokens=1), 'max_tokens'),
     (dict(max_tokens_per_line=0), 'max_tokens_per_line'),
     (dict(on_missing='skip'), 'on_missing'),
+    (dict(truncation='head'), 'truncation'),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
