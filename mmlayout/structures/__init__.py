@@ -1,3 +1,3 @@
-from .text import stack_batch_text
+from .text import batch_valid_shapes, stack_batch_text, word_token_mask
 
-__all__ = ['stack_batch_text']
+__all__ = ['batch_valid_shapes', 'stack_batch_text', 'word_token_mask']

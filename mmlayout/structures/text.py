@@ -22,6 +22,36 @@ import torch
 from mmdet.structures import DetDataSample
 
 
+def batch_valid_shapes(data_samples: Sequence[DetDataSample],
+                       device: torch.device) -> torch.Tensor:
+    """``(B, 2)`` long ``(h, w)`` of each sample's page content in the input
+    image: ``valid_shape`` (set by ``PackLayoutInputs``), else
+    ``img_shape`` (``PackDetInputs``)."""
+    return torch.tensor(
+        [s.metainfo.get('valid_shape', s.img_shape)[:2] for s in data_samples],
+        dtype=torch.long,
+        device=device)
+
+
+def word_token_mask(attention_mask: torch.Tensor) -> torch.Tensor:
+    """The tokens of the page's words: real tokens except ``<s>`` and
+    ``</s>``.
+
+    By the contract above each sequence is ``<s> ... </s>`` followed by
+    padding, so ``<s>`` is the first token and ``</s>`` the last real one.
+
+    Args:
+        attention_mask (Tensor): ``(B, L)``, True (or 1) on real tokens.
+
+    Returns:
+        Tensor: ``(B, L)`` bool.
+    """
+    mask = attention_mask.bool()
+    positions = torch.arange(mask.shape[1], device=mask.device)
+    last = mask.sum(1, keepdim=True) - 1
+    return mask & (positions > 0) & (positions < last)
+
+
 def stack_batch_text(
         data_samples: Sequence[DetDataSample]
 ) -> Optional[Dict[str, torch.Tensor]]:
@@ -48,6 +78,4 @@ def stack_batch_text(
         bboxes=torch.stack([s.text.bboxes for s in data_samples]),
         attention_mask=torch.stack(
             [s.text.attention_mask for s in data_samples]),
-        valid_shapes=torch.tensor([s.valid_shape for s in data_samples],
-                                  dtype=torch.long,
-                                  device=device))
+        valid_shapes=batch_valid_shapes(data_samples, device))

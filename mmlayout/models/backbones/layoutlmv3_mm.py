@@ -16,6 +16,7 @@ from ..layers.layoutlmv3_layers import (
     LayoutLMv3Block,
     LayoutLMv3TextEmbedding,
     patch_grid_boxes,
+    valid_area_patch_boxes,
 )
 from ..utils.layoutlmv3_checkpoint import (
     load_layoutlmv3_weights,
@@ -146,6 +147,15 @@ class LayoutLMv3MM(BaseModule):
     embeddings). The relative 1D and spatial 2D attention biases of
     LayoutLMv3 are computed for the actual patch grid and stay trainable.
 
+    Padded batches: with ``valid_shapes`` (the ``(h, w)`` of each image's
+    content, top-left in the padded canvas) every image is encoded in its
+    own frame, as if it ran alone: its patch boxes lie on the 0-1000 grid
+    of its valid area (the frame of its text boxes), ``pos_embed`` is
+    resized to its valid patch grid, its patches are numbered row by row
+    over that grid for the 1D bias, and patches beyond it are masked out as
+    attention keys. The features of an image inside its valid area then do
+    not depend on the other images of the batch.
+
     State dicts of Hugging Face LayoutLMv3 checkpoints load directly (see
     ``pretrained``); with the same weights, hidden states equal those of
     ``transformers.LayoutLMv3Model`` at 224x224. One deliberate difference:
@@ -179,7 +189,13 @@ class LayoutLMv3MM(BaseModule):
             blocks. Defaults to -1.
         pretrained (str, optional): Weights loaded by :meth:`init_weights`:
             a Hugging Face LayoutLMv3 directory or hub name, a weights file,
-            or an mmlayout checkpoint. Defaults to None.
+            or an mmlayout checkpoint. Loading is strict: a checkpoint that
+            lacks tensors, holds others or has other shapes raises.
+            Defaults to None.
+        allow_missing (Sequence[str]): Key prefixes of parts that may be
+            absent from ``pretrained`` and stay at their random
+            initialisation, e.g. ``('text_embed.', )`` with a vision-only
+            checkpoint. Defaults to ``()``.
         init_cfg (dict, optional): MMEngine initialisation config; not
             together with ``pretrained``. Defaults to None.
     """
@@ -197,6 +213,7 @@ class LayoutLMv3MM(BaseModule):
                  with_cp: bool = False,
                  frozen_stages: int = -1,
                  pretrained: Optional[str] = None,
+                 allow_missing: Sequence[str] = (),
                  init_cfg: Optional[Union[Dict, list]] = None) -> None:
         if pretrained is not None and init_cfg is not None:
             raise ValueError('Give either `pretrained` or `init_cfg`, not '
@@ -227,6 +244,7 @@ class LayoutLMv3MM(BaseModule):
         self.with_cp = with_cp
         self.frozen_stages = frozen_stages
         self.pretrained = pretrained
+        self.allow_missing = tuple(allow_missing)
         self.patch_size = spec.patch_size
         self.max_text_tokens = spec.max_text_positions - spec.pad_token_id - 1
 
@@ -306,7 +324,8 @@ class LayoutLMv3MM(BaseModule):
                 self.pretrained,
                 arch=dataclasses.asdict(self.arch),
                 arch_name=self.arch_name,
-                disabled_prefixes=disabled)
+                disabled_prefixes=disabled,
+                allow_missing=self.allow_missing)
 
     def _freeze_stages(self) -> None:
         """Stop gradients and dropout of the frozen stages."""
@@ -389,40 +408,132 @@ class LayoutLMv3MM(BaseModule):
                 f'input_ids must lie in [0, {self.arch.vocab_size}); got '
                 f'values in [{id_min}, {id_max}]')
 
-    def _embed_image(self, images: Tensor) -> Tensor:
+    def _valid_grids(self, valid_shapes: Optional[Tensor],
+                     images: Tensor) -> Optional[Tensor]:
+        """Patch grid ``(rows, cols)`` of each image's valid area.
+
+        Returns:
+            Tensor or None: ``(B, 2)`` long, ``ceil(valid / patch_size)``;
+            None when there are no valid shapes or every image fills the
+            whole canvas (nothing is padded: the boxes, positions and
+            ``pos_embed`` of the canvas are those of every image).
+        """
+        if valid_shapes is None:
+            return None
+        batch_size, _, height, width = images.shape
+        if tuple(valid_shapes.shape) != (batch_size, 2) or (
+                valid_shapes.is_floating_point()):
+            raise ValueError(
+                f'valid_shapes must be an integer tensor of shape '
+                f'({batch_size}, 2) holding (h, w) of each image; got '
+                f'{valid_shapes.dtype} {tuple(valid_shapes.shape)}')
+        low, high_h, high_w = torch.stack([
+            valid_shapes.min(), valid_shapes[:, 0].max(),
+            valid_shapes[:, 1].max()
+        ]).tolist()
+        if low < 1 or high_h > height or high_w > width:
+            raise ValueError(
+                f'valid_shapes must lie in 1..{height} (h) and 1..{width} '
+                f'(w) for images of {height}x{width}; got '
+                f'{valid_shapes.tolist()}')
+        full = torch.tensor([height, width], device=valid_shapes.device)
+        if bool((valid_shapes == full).all()):
+            return None
+        return -(-valid_shapes.long() // self.patch_size)
+
+    def _resized_pos_embed(self, grid_size: Tuple[int, int]) -> Tensor:
+        """``pos_embed`` for a patch grid: ``(1, 1 + rows * cols, C)``."""
+        if grid_size == (self.pretrain_grid, self.pretrain_grid):
+            return self.pos_embed
+        return resize_pos_embed(self.pos_embed, grid_size)
+
+    def _padded_patch_pos_embed(self, valid_grids: Tensor, grid_h: int,
+                                grid_w: int) -> Tensor:
+        """Patch position embeddings resized to each image's valid grid,
+        zero beyond it.
+
+        Returns:
+            Tensor: Shape ``(B, grid_h * grid_w, C)``.
+        """
+        sizes, which = torch.unique(valid_grids, dim=0, return_inverse=True)
+        per_size = []
+        for rows, cols in sizes.tolist():  # one resize per distinct size
+            patch_pos = self._resized_pos_embed((rows, cols))[0, 1:]
+            patch_pos = patch_pos.reshape(rows, cols, -1)
+            per_size.append(
+                F.pad(patch_pos, (0, 0, 0, grid_w - cols, 0, grid_h - rows)))
+        return torch.stack(per_size).flatten(1, 2)[which]
+
+    def _embed_image(self, images: Tensor,
+                     valid_grids: Optional[Tensor]) -> Tensor:
         """Embed images into ``[CLS ; patches]`` tokens.
 
         Args:
             images (Tensor): Shape ``(B, 3, H, W)``.
+            valid_grids (Tensor, optional): ``(B, 2)`` patch grid of each
+                image's valid area; None when no image is padded.
 
         Returns:
             Tensor: Shape ``(B, 1 + H / 16 * W / 16, C)``.
         """
         patches = self.patch_embed(images)
-        grid_size = tuple(patches.shape[-2:])
-        pos_embed = self.pos_embed
-        if grid_size != (self.pretrain_grid, self.pretrain_grid):
-            pos_embed = resize_pos_embed(pos_embed, grid_size)
-        cls_token = (self.cls_token + pos_embed[:, :1]).expand(
+        grid_h, grid_w = patches.shape[-2:]
+        if valid_grids is None:
+            patch_pos = self._resized_pos_embed((grid_h, grid_w))[:, 1:]
+        else:
+            patch_pos = self._padded_patch_pos_embed(valid_grids, grid_h,
+                                                     grid_w)
+        cls_token = (self.cls_token + self.pos_embed[:, :1]).expand(
             images.shape[0], -1, -1)
-        patches = patches.flatten(2).transpose(1, 2) + pos_embed[:, 1:]
+        patches = patches.flatten(2).transpose(1, 2) + patch_pos
         return self.visual_norm(torch.cat([cls_token, patches], dim=1))
+
+    def _visual_layout(
+        self, valid_shapes: Optional[Tensor], valid_grids: Optional[Tensor],
+        grid_h: int, grid_w: int, device: torch.device
+    ) -> Tuple[Tensor, Optional[Tensor], Optional[Tensor]]:
+        """Boxes, 1D positions and key mask of the visual tokens.
+
+        Returns:
+            tuple: boxes ``(1 + N, 4)`` shared by the batch or
+            ``(B, 1 + N, 4)`` per image; positions ``(B, 1 + N)`` (None:
+            ``0, 1, ...``); key mask ``(B, 1 + N)`` bool, False on patches
+            beyond an image's valid grid (None: nothing is padded).
+        """
+        if valid_grids is None:
+            return patch_grid_boxes(grid_h, grid_w, device=device), None, None
+        boxes = valid_area_patch_boxes(valid_shapes, grid_h, grid_w,
+                                       self.patch_size)
+        rows = torch.arange(grid_h, device=device)[None, :, None]
+        cols = torch.arange(grid_w, device=device)[None, None, :]
+        valid_rows = valid_grids[:, 0, None, None]
+        valid_cols = valid_grids[:, 1, None, None]
+        positions = 1 + rows * valid_cols + cols
+        inside = (rows < valid_rows) & (cols < valid_cols)
+        batch_size = valid_grids.shape[0]
+        positions = F.pad(positions.flatten(1), (1, 0), value=0)
+        key_mask = F.pad(inside.flatten(1), (1, 0), value=True)
+        return boxes, positions.expand(batch_size, -1), key_mask
 
     def forward(self,
                 images: Tensor,
                 input_ids: Optional[Tensor] = None,
                 bboxes: Optional[Tensor] = None,
-                attention_mask: Optional[Tensor] = None) -> LayoutLMv3Output:
+                attention_mask: Optional[Tensor] = None,
+                valid_shapes: Optional[Tensor] = None) -> LayoutLMv3Output:
         """Encode images and, optionally, their text.
 
         Args:
             images (Tensor): Shape ``(B, 3, H, W)``, H and W multiples of 16.
             input_ids (Tensor, optional): Text token ids, ``(B, L)``.
             bboxes (Tensor, optional): Token boxes ``x0, y0, x1, y1`` on the
-                0-1000 grid, ``(B, L, 4)``, integer; required with
-                ``input_ids``.
+                0-1000 grid of each image's valid area, ``(B, L, 4)``,
+                integer; required with ``input_ids``.
             attention_mask (Tensor, optional): ``(B, L)``, 1 for real tokens
                 and 0 for padding; all ones when omitted.
+            valid_shapes (Tensor, optional): ``(B, 2)`` integer ``(h, w)``
+                of each image's content (top-left) in pixels; None when
+                every image fills the canvas.
 
         Returns:
             LayoutLMv3Output: A tuple of ``(B, C, H / 16, W / 16)`` maps, one
@@ -433,22 +544,28 @@ class LayoutLMv3MM(BaseModule):
         if self.image_only:
             input_ids = bboxes = attention_mask = None
         self._check_inputs(images, input_ids, bboxes, attention_mask)
+        valid_grids = self._valid_grids(valid_shapes, images)
         batch_size = images.shape[0]
         grid_h = images.shape[2] // self.patch_size
         grid_w = images.shape[3] // self.patch_size
 
-        tokens = self._embed_image(images)
+        tokens = self._embed_image(images, valid_grids)
         num_visual = tokens.shape[1]
+        visual_boxes, visual_positions, visual_mask = self._visual_layout(
+            valid_shapes, valid_grids, grid_h, grid_w, tokens.device)
         num_text = 0 if input_ids is None else input_ids.shape[1]
         text_mask = key_mask = None
         if input_ids is not None:
             tokens = torch.cat([self.text_embed(input_ids, bboxes), tokens],
                                dim=1)
-            if attention_mask is None:
-                text_mask = input_ids.new_ones(input_ids.shape, dtype=bool)
-            else:
-                text_mask = attention_mask.bool()
-                key_mask = F.pad(text_mask, (0, num_visual), value=True)
+            text_mask = (
+                input_ids.new_ones(input_ids.shape, dtype=bool)
+                if attention_mask is None else attention_mask.bool())
+        if attention_mask is not None or visual_mask is not None:
+            parts = [] if text_mask is None else [text_mask]
+            parts.append(visual_mask if visual_mask is not None else
+                         tokens.new_ones((batch_size, num_visual), dtype=bool))
+            key_mask = torch.cat(parts, dim=1)
         tokens = self.embed_drop(self.embed_norm(tokens))
 
         device_type = tokens.device.type
@@ -458,10 +575,11 @@ class LayoutLMv3MM(BaseModule):
         attn_bias = self.attn_bias(
             num_text,
             num_visual,
-            patch_grid_boxes(grid_h, grid_w, device=tokens.device),
+            visual_boxes,
             text_bboxes=bboxes,
             key_mask=key_mask,
-            dtype=bias_dtype)
+            dtype=bias_dtype,
+            visual_positions=visual_positions)
 
         visual_maps, text_states = [], []
         for index, layer in enumerate(self.layers):

@@ -72,7 +72,8 @@ def patch_grid_boxes(grid_h: int,
                      grid_w: int,
                      device: Optional[torch.device] = None,
                      scale: int = 1000) -> Tensor:
-    """Boxes of the visual tokens on the ``0..scale`` grid.
+    """Boxes of the visual tokens of an unpadded image on the ``0..scale``
+    grid.
 
     Row-major patch cells of a ``(grid_h, grid_w)`` grid, preceded by the
     visual CLS box :data:`VISUAL_CLS_BOX`. Cell edges are
@@ -81,15 +82,54 @@ def patch_grid_boxes(grid_h: int,
     Returns:
         Tensor: Shape ``(1 + grid_h * grid_w, 4)``, int64, ``x0, y0, x1, y1``.
     """
-    x_edges = torch.arange(grid_w + 1, device=device) * scale // grid_w
-    y_edges = torch.arange(grid_h + 1, device=device) * scale // grid_h
-    x0 = x_edges[:-1].expand(grid_h, grid_w)
-    x1 = x_edges[1:].expand(grid_h, grid_w)
-    y0 = y_edges[:-1, None].expand(grid_h, grid_w)
-    y1 = y_edges[1:, None].expand(grid_h, grid_w)
-    cells = torch.stack([x0, y0, x1, y1], dim=-1).reshape(-1, 4)
-    cls_box = torch.tensor([VISUAL_CLS_BOX], device=device)
-    return torch.cat([cls_box, cells])
+    full_shape = torch.tensor([[grid_h, grid_w]], device=device)
+    return valid_area_patch_boxes(full_shape, grid_h, grid_w, 1, scale)[0]
+
+
+def valid_area_patch_boxes(valid_shapes: Tensor,
+                           grid_h: int,
+                           grid_w: int,
+                           patch_size: int,
+                           scale: int = 1000) -> Tensor:
+    """Boxes of the visual tokens of padded images, each on the
+    ``0..scale`` grid of its own valid area.
+
+    Patch ``(r, c)`` covers input pixels ``[c * p, (c + 1) * p)`` by
+    ``[r * p, (r + 1) * p)``; on the grid of an image whose content is
+    ``(h, w)`` pixels its edges are ``floor(c * p * scale / w)`` (and the
+    same in y), clipped at ``scale``: the frame in which the image's text
+    boxes are given. An image that fills its ``grid * p`` canvas gets the
+    boxes of :func:`patch_grid_boxes`.
+
+    Args:
+        valid_shapes (Tensor): ``(B, 2)`` integer ``(h, w)`` of each
+            image's content in pixels.
+        grid_h (int): Patch rows of the padded canvas.
+        grid_w (int): Patch columns of the padded canvas.
+        patch_size (int): Patch side p in pixels.
+        scale (int): Side of the box grid.
+
+    Returns:
+        Tensor: Shape ``(B, 1 + grid_h * grid_w, 4)``, int64; the first
+        token of each image is the visual CLS with :data:`VISUAL_CLS_BOX`.
+    """
+    device = valid_shapes.device
+    valid_h, valid_w = valid_shapes.long().unbind(-1)
+    batch_size = valid_shapes.shape[0]
+    x_edges = (torch.arange(grid_w + 1, device=device) * patch_size *
+               scale).div(valid_w[:, None], rounding_mode='floor')
+    y_edges = (torch.arange(grid_h + 1, device=device) * patch_size *
+               scale).div(valid_h[:, None], rounding_mode='floor')
+    x_edges, y_edges = x_edges.clamp(max=scale), y_edges.clamp(max=scale)
+    shape = (batch_size, grid_h, grid_w)
+    cells = torch.stack([
+        x_edges[:, None, :-1].expand(shape),
+        y_edges[:, :-1, None].expand(shape),
+        x_edges[:, None, 1:].expand(shape),
+        y_edges[:, 1:, None].expand(shape),
+    ], dim=-1).reshape(batch_size, -1, 4)
+    cls_box = torch.tensor(VISUAL_CLS_BOX, device=device)
+    return torch.cat([cls_box.expand(batch_size, 1, 4), cells], dim=1)
 
 
 class LayoutLMv3TextEmbedding(nn.Module):
@@ -228,8 +268,9 @@ class LayoutLMv3AttentionBias(nn.Module):
         return self.use_rel_pos or self.use_spatial
 
     def _bucket_index(self, num_text: int, num_visual: int,
-                      x0: Optional[Tensor],
-                      y1: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+                      x0: Optional[Tensor], y1: Optional[Tensor],
+                      visual_positions: Optional[Tensor]
+                      ) -> Tuple[Tensor, Tensor]:
         """Index into the summed table and the table, without padding.
 
         Returns:
@@ -249,16 +290,20 @@ class LayoutLMv3AttentionBias(nn.Module):
                      self.rel_y_weight[:, None, :]).flatten(1)
         if self.use_rel_pos:
             device = self.rel_pos_weight.device
+            if visual_positions is None:
+                visual_positions = torch.arange(num_visual, device=device)
+            visual_positions = visual_positions.reshape(-1, num_visual)
             positions = torch.cat([
-                torch.arange(num_text, device=device),
-                torch.arange(num_visual, device=device)
-            ])
+                torch.arange(num_text, device=device).expand(
+                    visual_positions.shape[0], -1), visual_positions
+            ], dim=1)
+            # visual positions lie in [0, num_visual)
             max_offset = max(num_text, num_visual) - 1
             bucket_table = bucket_lookup_table(
                 max_offset, self.rel_pos_buckets,
                 self.max_rel_pos).to(device, torch.int32)
-            rel_index = bucket_table[positions[None, :] - positions[:, None] +
-                                     max_offset][None]
+            rel_index = bucket_table[positions[:, None, :] -
+                                     positions[:, :, None] + max_offset]
             if index is None:
                 index, table = rel_index, self.rel_pos_weight
             else:
@@ -273,7 +318,9 @@ class LayoutLMv3AttentionBias(nn.Module):
                 visual_boxes: Tensor,
                 text_bboxes: Optional[Tensor] = None,
                 key_mask: Optional[Tensor] = None,
-                dtype: torch.dtype = torch.float32) -> Optional[Tensor]:
+                dtype: torch.dtype = torch.float32,
+                visual_positions: Optional[Tensor] = None
+                ) -> Optional[Tensor]:
         """Build the additive attention bias of one forward.
 
         The sequence is ``[text (num_text) ; visual (num_visual)]``.
@@ -282,11 +329,16 @@ class LayoutLMv3AttentionBias(nn.Module):
             num_text (int): Number of text tokens L (may be 0).
             num_visual (int): Number of visual tokens, CLS included.
             visual_boxes (Tensor): Boxes of the visual tokens, shape
-                ``(num_visual, 4)``.
+                ``(num_visual, 4)`` shared by the batch or
+                ``(B, num_visual, 4)`` per image.
             text_bboxes (Tensor, optional): Text boxes, shape ``(B, L, 4)``.
             key_mask (Tensor, optional): ``True`` for keys that may be
                 attended, shape ``(B, N)``; ``None`` attends everything.
             dtype (torch.dtype): Dtype of the result.
+            visual_positions (Tensor, optional): 1D positions of the visual
+                tokens, values in ``[0, num_visual)``, shape
+                ``(num_visual,)`` or ``(B, num_visual)``; ``None`` counts
+                ``0, 1, ...`` (CLS first, patches row-major).
 
         Returns:
             Tensor or None: Shape ``(B or 1, heads or 1, N, N)`` (a strided
@@ -302,14 +354,16 @@ class LayoutLMv3AttentionBias(nn.Module):
 
         x0 = y1 = None
         if self.use_spatial:
-            x0, y1 = visual_boxes[:, 0][None], visual_boxes[:, 3][None]
+            visual_boxes = visual_boxes.reshape(-1, num_visual, 4)
+            x0, y1 = visual_boxes[..., 0], visual_boxes[..., 3]
             if num_text:
                 batch_size = text_bboxes.shape[0]
                 x0 = torch.cat([text_bboxes[..., 0],
                                 x0.expand(batch_size, -1)], 1)
                 y1 = torch.cat([text_bboxes[..., 3],
                                 y1.expand(batch_size, -1)], 1)
-        index, table = self._bucket_index(num_text, num_visual, x0, y1)
+        index, table = self._bucket_index(num_text, num_visual, x0, y1,
+                                          visual_positions)
         table = (table * self.scale).to(dtype)
         if key_mask is not None:
             masked_entry = table.new_full((self.num_heads, 1), float('-inf'))

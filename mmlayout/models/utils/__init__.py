@@ -1,9 +1,9 @@
 from .layoutlmv3_checkpoint import (
-                                    CheckpointShapeError,
+                                    CheckpointMismatchError,
                                     load_layoutlmv3_weights,
                                     resize_pos_embed,
 )
 
 __all__ = [
-    'CheckpointShapeError', 'load_layoutlmv3_weights', 'resize_pos_embed'
+    'CheckpointMismatchError', 'load_layoutlmv3_weights', 'resize_pos_embed'
 ]

@@ -13,7 +13,10 @@ Accepted sources:
 
 Hugging Face names are converted to LayoutLMv3MM's (query/key/value are
 fused into ``qkv``); the checkpoint's ``pos_embed`` grid is resized to the
-model's. Every shape is checked before loading.
+model's. Every shape is checked before loading, and loading is strict:
+a checkpoint that does not fill the whole backbone raises, listing the
+missing, unexpected and misshapen tensors, unless the parts that may stay
+at their initialisation are named (``allow_missing``).
 """
 import json
 import logging
@@ -86,8 +89,9 @@ _HF_DERIVED_BUFFERS = ('embeddings.position_ids', 'visual_bbox')
 _KNOWN_PREFIXES = ('backbone.', 'layoutlmv3.')
 
 
-class CheckpointShapeError(ValueError):
-    """A checkpoint tensor whose shape does not fit the model."""
+class CheckpointMismatchError(ValueError):
+    """A checkpoint that does not fit the model: tensors missing,
+    unexpected or of the wrong shape."""
 
 
 def resolve_layoutlmv3_source(source: str) -> Tuple[str, Optional[str]]:
@@ -278,7 +282,7 @@ def resize_pos_embed(pos_embed: Tensor, grid_size: Tuple[int, int]) -> Tensor:
     num_patches = pos_embed.shape[1] - 1
     side = int(round(num_patches**0.5))
     if side * side != num_patches:
-        raise CheckpointShapeError(
+        raise CheckpointMismatchError(
             f'pos_embed with {num_patches} patch entries is not a square '
             f'grid; cannot resize it to {grid_size}')
     cls_pos, patch_pos = pos_embed[:, :1], pos_embed[:, 1:]
@@ -290,16 +294,15 @@ def resize_pos_embed(pos_embed: Tensor, grid_size: Tuple[int, int]) -> Tensor:
 
 
 def _fit_shapes(state_dict: Dict, sources: Dict,
-                model_state: Dict[str, Tensor]) -> Tuple[Dict, List[str]]:
+                model_state: Dict[str, Tensor]
+                ) -> Tuple[Dict, List[str], List[str]]:
     """Check shapes against the model, fuse qkv, resize ``pos_embed``.
 
     Returns:
-        tuple[dict, list[str]]: Tensors ready for ``load_state_dict`` and
-        the checkpoint names of keys the model does not have.
-
-    Raises:
-        CheckpointShapeError: Listing every tensor that does not fit, with
-            its checkpoint key, its shape and the expected shape.
+        tuple[dict, list[str], list[str]]: Tensors ready for
+        ``load_state_dict``, the checkpoint names of keys the model does not
+        have, and one message per tensor that does not fit (its checkpoint
+        key, its shape and the expected shape).
     """
     fitted, unexpected, errors = {}, [], []
     for key, value in state_dict.items():
@@ -333,20 +336,17 @@ def _fit_shapes(state_dict: Dict, sources: Dict,
                           f'{expected}')
             continue
         fitted[key] = value
-    if errors:
-        raise CheckpointShapeError(
-            'Checkpoint tensors do not fit LayoutLMv3MM:\n  ' +
-            '\n  '.join(errors))
-    return fitted, unexpected
+    return fitted, unexpected, errors
 
 
 def load_layoutlmv3_weights(model: nn.Module,
                             source: str,
                             arch: Optional[Dict] = None,
                             arch_name: str = '',
-                            disabled_prefixes: Tuple[str, ...] = ()
+                            disabled_prefixes: Tuple[str, ...] = (),
+                            allow_missing: Tuple[str, ...] = ()
                             ) -> Dict[str, List[str]]:
-    """Load LayoutLMv3 weights into a LayoutLMv3MM.
+    """Load LayoutLMv3 weights into a LayoutLMv3MM, strictly.
 
     Args:
         model (nn.Module): The ``LayoutLMv3MM``.
@@ -360,12 +360,21 @@ def load_layoutlmv3_weights(model: nn.Module,
             the model's configuration switched off (e.g. ``text_embed.``
             with ``image_only=True``); their checkpoint tensors are skipped
             without a warning.
+        allow_missing (tuple[str]): LayoutLMv3MM key prefixes of parts that
+            may be absent from the checkpoint and stay at their
+            initialisation (e.g. ``text_embed.`` for a vision-only
+            checkpoint); they are logged as a warning.
 
     Returns:
-        dict[str, list[str]]: ``missing`` (model keys the checkpoint lacks),
-        ``unexpected`` (checkpoint keys, original names, the model cannot
-        use) and ``skipped`` (keys outside the backbone or of disabled
-        parts).
+        dict[str, list[str]]: ``missing`` (model keys the checkpoint lacks,
+        all under ``allow_missing``) and ``skipped`` (keys outside the
+        backbone or of disabled parts).
+
+    Raises:
+        CheckpointMismatchError: When the checkpoint lacks model tensors not
+            under ``allow_missing``, holds tensors the model has no place
+            for, or holds tensors of the wrong shape; the message lists all
+            of them.
     """
     weights_path, config_path = resolve_layoutlmv3_source(source)
     if config_path is not None and arch is not None:
@@ -384,10 +393,36 @@ def load_layoutlmv3_weights(model: nn.Module,
         for key, value in state_dict.items()
         if not key.startswith(disabled_prefixes)
     }
-    state_dict, not_in_model = _fit_shapes(state_dict, sources,
-                                           model.state_dict())
+    model_state = model.state_dict()
+    # misshapen tensors are reported as such, not as missing
+    missing = [key for key in model_state if key not in state_dict]
+    state_dict, not_in_model, shape_errors = _fit_shapes(
+        state_dict, sources, model_state)
     unexpected += not_in_model
-    missing = model.load_state_dict(state_dict, strict=False).missing_keys
+    not_allowed = [key for key in missing if not key.startswith(allow_missing)]
+    if not_allowed or unexpected or shape_errors:
+        problems = []
+        if not_allowed:
+            problems.append(
+                f'{len(not_allowed)} model tensors missing from the '
+                f'checkpoint: {", ".join(not_allowed)}')
+        if unexpected:
+            problems.append(
+                f'{len(unexpected)} checkpoint tensors the model has no '
+                f'place for: {", ".join(map(str, unexpected))}')
+        if shape_errors:
+            problems.append(f'{len(shape_errors)} tensors of the wrong '
+                            'shape:\n    ' + '\n    '.join(shape_errors))
+        raise CheckpointMismatchError(
+            f'{weights_path} does not fit LayoutLMv3MM '
+            f'(arch={arch_name or "custom"!r}); {len(state_dict)} of '
+            f'{len(model_state)} tensors matched:\n  ' +
+            '\n  '.join(problems) + '\nIs it the checkpoint of another '
+            'model? To leave parts at their initialisation on purpose (e.g. '
+            "the text embedding with a vision-only checkpoint), list their "
+            "prefixes in the backbone's allow_missing, e.g. "
+            "allow_missing=('text_embed.', ).")
+    model.load_state_dict(state_dict, strict=False)
     print_log(
         f'Loaded {len(state_dict)} LayoutLMv3 tensors from {weights_path}' +
         (f'; skipped {len(skipped)} keys outside the backbone or of parts '
@@ -395,17 +430,8 @@ def load_layoutlmv3_weights(model: nn.Module,
         logger='current')
     if missing:
         print_log(
-            'Model weights not in the checkpoint (left at their '
-            f'initialisation): {", ".join(missing)}',
+            'Model weights not in the checkpoint, left at their '
+            f'initialisation as allow_missing permits: {", ".join(missing)}',
             logger='current',
             level=logging.WARNING)
-    if unexpected:
-        print_log(
-            'Checkpoint weights the model has no place for: '
-            f'{", ".join(map(str, unexpected))}',
-            logger='current',
-            level=logging.WARNING)
-    return dict(
-        missing=list(missing),
-        unexpected=[str(key) for key in unexpected],
-        skipped=[str(key) for key in skipped])
+    return dict(missing=missing, skipped=[str(key) for key in skipped])

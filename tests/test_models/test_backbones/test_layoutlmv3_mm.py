@@ -18,8 +18,10 @@ from transformers import LayoutLMv3Config, LayoutLMv3Model
 from mmlayout.models.backbones import LayoutLMv3MM, LayoutLMv3Output
 from mmlayout.models.layers import (BiasedSelfAttention,
                                     TrainableBiasAttention, patch_grid_boxes,
-                                    relative_position_buckets)
-from mmlayout.models.utils import CheckpointShapeError, load_layoutlmv3_weights
+                                    relative_position_buckets,
+                                    valid_area_patch_boxes)
+from mmlayout.models.utils import (CheckpointMismatchError,
+                                   load_layoutlmv3_weights, resize_pos_embed)
 
 # A 12-block model small enough for fast tests; 4 * 12 + 2 * 8 = 64.
 TINY_HF = dict(
@@ -367,7 +369,7 @@ def test_base_checkpoints_with_and_without_prefix(base_checkpoints):
                     param.zero_()
             report = load_layoutlmv3_weights(model, str(source))
             assert report['skipped'] == ['classifier.weight']
-            assert report['missing'] == report['unexpected'] == []
+            assert report['missing'] == []
         state = model.state_dict()
         assert torch.equal(state['text_embed.word_embed.weight'],
                            reference['embeddings.word_embeddings.weight'])
@@ -396,11 +398,52 @@ def test_load_report_of_switched_off_parts(base_checkpoints):
     # text and bias weights were switched off: skipped without complaint
     report = load_layoutlmv3_weights(
         model, str(bare), disabled_prefixes=('text_embed.', 'attn_bias.'))
-    assert report['missing'] == [] and report['unexpected'] == []
+    assert report['missing'] == []
     assert 'embeddings.word_embeddings.weight' in report['skipped']
-    # otherwise keys the model has no place for are named as in the file
-    report = load_layoutlmv3_weights(model, str(bare))
-    assert 'encoder.rel_pos_bias.weight' in report['unexpected']
+    # otherwise keys the model has no place for are an error, named as in
+    # the file
+    with pytest.raises(CheckpointMismatchError) as error:
+        load_layoutlmv3_weights(model, str(bare))
+    assert 'encoder.rel_pos_bias.weight' in str(error.value)
+    assert 'embeddings.word_embeddings.weight' in str(error.value)
+
+
+def test_checkpoint_of_another_model_raises(tmp_path):
+    """A wrong checkpoint must not leave most of the backbone random."""
+    torch.save({'conv1.weight': torch.zeros(64, 3, 7, 7),
+                'layer1.0.bn1.weight': torch.ones(64),
+                'patch_embed.weight': torch.zeros(64, 3, 16, 16)},
+               tmp_path / 'resnet.pth')
+    with pytest.raises(CheckpointMismatchError) as error:
+        tiny_backbone(pretrained=str(tmp_path / 'resnet.pth'))
+    message = str(error.value)
+    assert str(tmp_path / 'resnet.pth') in message
+    assert 'model tensors missing from the checkpoint' in message
+    assert 'layers.11.attn.qkv.weight' in message
+    assert 'no place for: conv1.weight, layer1.0.bn1.weight' in message
+    assert 'allow_missing' in message
+
+
+def test_partial_checkpoint_loads_only_where_allowed(tmp_path):
+    hf_model = make_hf_model()
+    vision_only = {key: value for key, value in hf_model.state_dict().items()
+                   if not key.startswith('embeddings.')}
+    torch.save(vision_only, tmp_path / 'vision.pth')
+    with pytest.raises(CheckpointMismatchError,
+                       match='9 model tensors missing.*text_embed'):
+        tiny_backbone(pretrained=str(tmp_path / 'vision.pth'))
+    model = tiny_backbone(pretrained=str(tmp_path / 'vision.pth'),
+                          allow_missing=('text_embed.', ))
+    assert torch.equal(
+        model.layers[3].ffn.fc1.weight,
+        hf_model.state_dict()['encoder.layer.3.intermediate.dense.weight'])
+    report = load_layoutlmv3_weights(
+        model, str(tmp_path / 'vision.pth'), allow_missing=('text_embed.', ))
+    assert sorted(report['missing']) == sorted(
+        f'text_embed.{name}' for name, _ in
+        model.text_embed.named_parameters())
+    # a model that is image only needs no allow_missing for that checkpoint
+    tiny_backbone(image_only=True, pretrained=str(tmp_path / 'vision.pth'))
 
 
 def test_config_json_must_match_the_arch(tmp_path):
@@ -425,25 +468,72 @@ def test_missing_keys_and_shape_errors(tmp_path):
     state_dict['encoder.layer.4.intermediate.dense.weight'] = torch.zeros(
         256, 64)
     torch.save(state_dict, tmp_path / 'weights.pth')
-    with pytest.raises(CheckpointShapeError) as error:
+    with pytest.raises(CheckpointMismatchError) as error:
         tiny_backbone(pretrained=str(tmp_path / 'weights.pth'))
     message = str(error.value)
     assert ('encoder.layer.4.intermediate.dense.weight -> '
             'layers.4.ffn.fc1.weight: checkpoint shape (256, 64), model '
             'shape (128, 64)') in message
+    assert '1 model tensors missing from the checkpoint: ' in message
+    assert 'layers.2.ffn.fc2.bias' in message
 
     state_dict['encoder.layer.4.intermediate.dense.weight'] = torch.zeros(
         128, 64)
     torch.save(state_dict, tmp_path / 'weights.pth')
     model = LayoutLMv3MM(arch_cfg=dict(TINY_ARCH))
-    report = load_layoutlmv3_weights(model, str(tmp_path / 'weights.pth'))
+    with pytest.raises(CheckpointMismatchError,
+                       match='missing from the checkpoint: '
+                       r'layers\.2\.ffn\.fc2\.bias'):
+        load_layoutlmv3_weights(model, str(tmp_path / 'weights.pth'))
+    report = load_layoutlmv3_weights(model, str(tmp_path / 'weights.pth'),
+                                     allow_missing=('layers.2.ffn.', ))
     assert report['missing'] == ['layers.2.ffn.fc2.bias']
 
     del state_dict['encoder.layer.0.attention.self.key.weight']
     torch.save(state_dict, tmp_path / 'weights.pth')
-    with pytest.raises(CheckpointShapeError, match='layers.0.attn.qkv.weight'
-                       ': checkpoint has only'):
-        load_layoutlmv3_weights(model, str(tmp_path / 'weights.pth'))
+    with pytest.raises(CheckpointMismatchError,
+                       match='layers.0.attn.qkv.weight: checkpoint has only'):
+        load_layoutlmv3_weights(model, str(tmp_path / 'weights.pth'),
+                                allow_missing=('layers.2.ffn.', ))
+
+
+def _cubic_weights(t: np.ndarray, a: float = -0.75) -> np.ndarray:
+    """Keys' cubic convolution weights of the 4 taps around ``t`` in [0, 1).
+    """
+    d = np.stack([1 + t, t, 1 - t, 2 - t], axis=-1)
+    near = ((a + 2) * d - (a + 3)) * d * d + 1
+    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    return np.where(d <= 1, near, far)
+
+
+def _bicubic_matrix(size_in: int, size_out: int) -> np.ndarray:
+    """``(size_out, size_in)`` matrix of a half-pixel-centred bicubic resize
+    with edge replication (float64)."""
+    src = (np.arange(size_out) + 0.5) * size_in / size_out - 0.5
+    left = np.floor(src).astype(int)
+    weights = _cubic_weights(src - left)
+    matrix = np.zeros((size_out, size_in))
+    for tap in range(4):
+        cols = np.clip(left - 1 + tap, 0, size_in - 1)
+        np.add.at(matrix, (np.arange(size_out), cols), weights[:, tap])
+    return matrix
+
+
+@pytest.mark.parametrize('grid', [(14, 14), (50, 38), (7, 20), (3, 1)])
+def test_pos_embed_resize_by_value(grid):
+    """resize_pos_embed against an independent separable bicubic resize of
+    the 14x14 grid (Keys, a = -0.75, half-pixel centres)."""
+    pos_embed = torch.randn(1, 197, 8, generator=torch.Generator()
+                            .manual_seed(0))
+    resized = resize_pos_embed(pos_embed, grid)
+    patch_grid = pos_embed[0, 1:].reshape(14, 14, 8).double().numpy()
+    rows, cols = _bicubic_matrix(14, grid[0]), _bicubic_matrix(14, grid[1])
+    expected = np.einsum('ri,ijc,sj->rsc', rows, patch_grid, cols)
+    assert resized.shape == (1, 1 + grid[0] * grid[1], 8)
+    assert torch.equal(resized[:, 0], pos_embed[:, 0])
+    np.testing.assert_allclose(
+        resized[0, 1:].reshape(*grid, 8).numpy(), expected, rtol=0,
+        atol=1e-5)
 
 
 def test_pos_embed_of_another_grid_is_resized(tmp_path):
@@ -530,6 +620,91 @@ def test_any_image_size_changes_only_the_grid():
             output = model(torch.randn(2, 3, height, width), input_ids,
                            bboxes, mask)
         assert output[0].shape == (2, 64, height // 16, width // 16)
+
+
+def test_valid_area_patch_boxes():
+    # an image that fills its canvas gets the boxes of the unpadded grid
+    full = torch.tensor([[160, 96], [160, 96]])
+    boxes = valid_area_patch_boxes(full, 10, 6, 16)
+    assert torch.equal(boxes, patch_grid_boxes(10, 6).expand(2, -1, -1))
+    # (150, 100) pixels of content on a 12 x 8 patch canvas
+    boxes = valid_area_patch_boxes(torch.tensor([[150, 100]]), 12, 8, 16)
+    cells = boxes[0, 1:].reshape(12, 8, 4)
+    assert boxes[0, 0].tolist() == [1, 1, 999, 999]
+    assert cells[0, 0].tolist() == [0, 0, 160, 106]
+    # patch (row 9, col 6) straddles the content's edge: clipped at 1000
+    assert cells[9, 6].tolist() == [960, 960, 1000, 1000]
+    assert cells[11, 7].tolist() == [1000, 1000, 1000, 1000]
+    # a text box covering input pixels x 32..48 lands on patch column 2
+    assert cells[0, 2, 0] == 32 * 1000 // 100
+
+
+def _pad_to(image: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Zero-pad a (3, h, w) image at the bottom/right, as the data
+    preprocessor does after normalisation."""
+    return torch.nn.functional.pad(
+        image, (0, width - image.shape[2], 0, height - image.shape[1]))
+
+
+@pytest.mark.parametrize('options', [
+    dict(),
+    dict(rel_pos_bias=False, spatial_bias=False),
+    dict(image_only=True),
+])
+def test_batch_invariance(options):
+    """A page's features inside its valid area do not depend on the other
+    pages of its batch: alone (padded only to the patch size) and padded
+    into a batch with a larger page with longer text give the same maps and
+    text states."""
+    model = tiny_backbone(out_indices=(1, 11), **options).eval()
+    generator = torch.Generator().manual_seed(3)
+    page = torch.randn(3, 150, 100, generator=generator)  # 10 x 7 patches
+    large = torch.randn(3, 224, 192, generator=generator)
+    input_ids, bboxes, mask = make_text(2, 20, valid_lengths=(9, 20))
+    with torch.no_grad():
+        alone = model(_pad_to(page, 160, 112)[None], input_ids[:1, :9],
+                      bboxes[:1, :9], mask[:1, :9],
+                      valid_shapes=torch.tensor([[150, 100]]))
+        batch = model(torch.stack([_pad_to(page, 224, 192), large]),
+                      input_ids, bboxes, mask,
+                      valid_shapes=torch.tensor([[150, 100], [224, 192]]))
+        # the large page fills the canvas: as if it ran alone, unpadded
+        large_alone = model(large[None], input_ids[1:], bboxes[1:], mask[1:])
+    for level in range(2):
+        assert batch[level].shape == (2, 64, 14, 12)
+        difference = batch[level][0, :, :10, :7] - alone[level][0, :, :10, :7]
+        assert difference.abs().max() <= 1e-4
+        torch.testing.assert_close(batch[level][1], large_alone[level][0],
+                                   rtol=0, atol=1e-4)
+        if not options.get('image_only'):
+            difference = batch.text_states[level][0, :9] - (
+                alone.text_states[level][0])
+            assert difference.abs().max() <= 1e-4
+    # without valid shapes the padding changes the page's features
+    with torch.no_grad():
+        unaware = model(torch.stack([_pad_to(page, 224, 192), large]),
+                        input_ids, bboxes, mask)
+    assert (unaware[1][0, :, :10, :7] - alone[1][0, :, :10, :7]).abs().max(
+    ) > 1e-2
+
+
+def test_unpadded_valid_shapes_change_nothing():
+    model = tiny_backbone(out_indices=(11, )).eval()
+    input_ids, bboxes, mask = make_text()
+    images = torch.randn(2, 3, 64, 96)
+    with torch.no_grad():
+        plain = model(images, input_ids, bboxes, mask)
+        with_shapes = model(images, input_ids, bboxes, mask,
+                            valid_shapes=torch.tensor([[64, 96]] * 2))
+    assert torch.equal(plain[0], with_shapes[0])
+    assert torch.equal(plain.text_states[0], with_shapes.text_states[0])
+    for bad, message in (
+            (torch.tensor([[64, 96]]), r'shape \(2, 2\)'),
+            (torch.tensor([[64.0, 96.0]] * 2), 'integer'),
+            (torch.tensor([[65, 96], [64, 96]]), r'1\.\.64 \(h\)'),
+            (torch.tensor([[0, 96], [64, 96]]), 'must lie in')):
+        with pytest.raises(ValueError, match=message):
+            model(images, valid_shapes=bad)
 
 
 def test_registry_presets_and_overrides():
