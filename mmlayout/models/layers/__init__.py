@@ -1,11 +1,15 @@
+from .layer_norm_2d import LayerNorm2d
 from .layoutlmv3_layers import (BiasedSelfAttention, FeedForward,
                                 LayoutLMv3AttentionBias, LayoutLMv3Block,
                                 LayoutLMv3TextEmbedding,
                                 TrainableBiasAttention, patch_grid_boxes,
-                                relative_position_buckets)
+                                relative_position_buckets,
+                                valid_area_patch_boxes)
 
 __all__ = [
-    'BiasedSelfAttention', 'FeedForward', 'LayoutLMv3AttentionBias',
+    'BiasedSelfAttention', 'FeedForward', 'LayerNorm2d',
+    'LayoutLMv3AttentionBias',
     'LayoutLMv3Block', 'LayoutLMv3TextEmbedding', 'TrainableBiasAttention',
-    'patch_grid_boxes', 'relative_position_buckets'
+    'patch_grid_boxes', 'relative_position_buckets',
+    'valid_area_patch_boxes'
 ]
