@@ -41,10 +41,44 @@ def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
     return args
 
 
+#: Top-level config keys copied into every ``OCRTokenLoad`` of the
+#: dataloaders' pipelines, so that a config (or ``--cfg-options``) sets the
+#: tokenizer and the OCR folder once.
+TEXT_KEYS = ('tokenizer', 'ocr_root')
+
+
+def apply_text_keys(cfg: Config) -> None:
+    """Copy the config's ``tokenizer`` and ``ocr_root`` (when set) into
+    every ``OCRTokenLoad`` of the train/val/test dataloaders, in place.
+
+    Datasets wrapped in others (``dataset.dataset``, ``datasets`` lists)
+    are followed.
+    """
+    values = {key: cfg[key] for key in TEXT_KEYS if cfg.get(key) is not None}
+    if not values:
+        return
+
+    def visit(dataset) -> None:
+        if not isinstance(dataset, dict):
+            return
+        for transform in dataset.get('pipeline') or []:
+            if isinstance(transform, dict) and transform.get(
+                    'type') == 'OCRTokenLoad':
+                transform.update(values)
+        visit(dataset.get('dataset'))
+        for child in dataset.get('datasets') or []:
+            visit(child)
+
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(loader):
+            visit(cfg[loader].get('dataset'))
+
+
 def prepare_config(cfg: Config, config_path: str, work_dir: str = None,
                    cfg_options: dict = None,
                    launcher: str = 'none') -> Config:
-    """Apply the command-line overrides every tool accepts.
+    """Apply the command-line overrides every tool accepts, then the
+    config's ``tokenizer`` and ``ocr_root`` (:func:`apply_text_keys`).
 
     Args:
         cfg (Config): The loaded config; modified in place and returned.
@@ -57,6 +91,7 @@ def prepare_config(cfg: Config, config_path: str, work_dir: str = None,
     cfg.launcher = launcher
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    apply_text_keys(cfg)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:

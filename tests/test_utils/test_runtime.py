@@ -21,6 +21,26 @@ def test_prepare_config_work_dir_and_options(tmp_path):
     assert cfg.work_dir == str(tmp_path)
 
 
+def test_tokenizer_and_ocr_root_reach_every_ocr_token_load():
+    text = dict(type='OCRTokenLoad', tokenizer='old', ocr_root='old/ocr')
+    cfg = Config(dict(
+        tokenizer='configured',
+        train_dataloader=dict(dataset=dict(
+            type='RepeatDataset', dataset=dict(pipeline=[
+                dict(type='LoadImageFromFile'), dict(text)]))),
+        val_dataloader=dict(dataset=dict(pipeline=[dict(text)])),
+        test_dataloader=dict(dataset=dict(
+            type='ConcatDataset', datasets=[dict(pipeline=[dict(text)])]))))
+    prepare_config(cfg, 'x.py', cfg_options={'ocr_root': 'given/ocr'})
+    loads = [cfg.train_dataloader.dataset.dataset.pipeline[1],
+             cfg.val_dataloader.dataset.pipeline[0],
+             cfg.test_dataloader.dataset.datasets[0].pipeline[0]]
+    assert all(t.tokenizer == 'configured' and t.ocr_root == 'given/ocr'
+               for t in loads)
+    assert cfg.train_dataloader.dataset.dataset.pipeline[0] == dict(
+        type='LoadImageFromFile')
+
+
 def test_runner_arguments_parse_options_and_export_local_rank(monkeypatch):
     environ = {k: v for k, v in os.environ.items() if k != 'LOCAL_RANK'}
     monkeypatch.setattr(os, 'environ', environ)

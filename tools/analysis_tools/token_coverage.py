@@ -30,6 +30,7 @@ from mmlayout.utils import TOKENIZER_KINDS, train_tokenizer
 
 #: name -> OCRTokenLoad arguments of the settings compared by default.
 SETTINGS = {
+    'untruncated (all text)': dict(max_tokens=10**9),
     'tail': dict(truncation='tail'),
     'tail, 3 tokens/line': dict(truncation='tail', max_tokens_per_line=3),
     'line_cap (default)': dict(truncation='line_cap'),
@@ -37,28 +38,25 @@ SETTINGS = {
 
 
 def coverage(paths: List[str], tokenizer: str, max_tokens: int,
-             options: Dict) -> Dict[str, float]:
-    """Coverage figures of one OCRTokenLoad setting over OCR files."""
+             options: Dict) -> Dict[str, np.ndarray]:
+    """Per-page figures of one OCRTokenLoad setting over OCR files.
+
+    Returns:
+        dict[str, np.ndarray]: ``lines`` (non-empty OCR lines),
+        ``kept_lines`` (lines keeping at least one token) and ``tokens``
+        (sequence length, ``<s>``/``</s>`` included), one entry per page.
+    """
     # without ocr_root, the OCR file of an image is <image path>.json
     transform = OCRTokenLoad(
-        tokenizer=tokenizer, max_tokens=max_tokens, **options)
-    kept_lines, all_lines, tokens = [], [], []
+        tokenizer=tokenizer, **{'max_tokens': max_tokens, **options})
+    figures = dict(lines=[], kept_lines=[], tokens=[])
     for path in paths:
         results = transform(dict(img_path=osp.splitext(path)[0] + '.png'))
         _, _, lines = load_ocr_json(path)
-        all_lines.append(sum(1 for line in lines if line.text.strip()))
-        kept_lines.append(len(results['text_line_bboxes']))
-        tokens.append(len(results['text_input_ids']))
-    kept_lines, all_lines = np.array(kept_lines), np.array(all_lines)
-    tokens = np.array(tokens)
-    return dict(
-        line_fraction=kept_lines.sum() / max(all_lines.sum(), 1),
-        page_line_fraction=np.mean(kept_lines / np.maximum(all_lines, 1)),
-        pages_losing_lines=(kept_lines < all_lines).mean(),
-        mean_tokens=tokens.mean(),
-        min_tokens=tokens.min(),
-        mean_lines=all_lines.mean(),
-        max_lines=all_lines.max())
+        figures['lines'].append(sum(1 for line in lines if line.text.strip()))
+        figures['kept_lines'].append(len(results['text_line_bboxes']))
+        figures['tokens'].append(len(results['text_input_ids']))
+    return {key: np.array(value) for key, value in figures.items()}
 
 
 def parse_args(argv=None):
@@ -99,17 +97,23 @@ def main(argv=None) -> int:
             name: coverage(paths, tokenizer, args.max_tokens, options)
             for name, options in tqdm(SETTINGS.items(), desc='settings')
         }
-    first = next(iter(rows.values()))
-    print(f'lines per page: mean {first["mean_lines"]:.1f}, '
-          f'max {first["max_lines"]}')
-    print('| setting | lines kept | mean per page | pages losing lines '
-          '| tokens/page (mean) | tokens/page (min) |')
+    needed = rows['untruncated (all text)']['tokens']
+    full = needed >= args.max_tokens
+    lines = rows['untruncated (all text)']['lines']
+    print(f'lines per page: mean {lines.mean():.1f}, max {lines.max()}; '
+          f'tokens of all the text per page: mean {needed.mean():.0f}, max '
+          f'{needed.max()}; {full.sum()} pages hold >= {args.max_tokens}')
+    print('| setting | lines kept | mean per page | pages losing lines | '
+          'tokens/page (mean) | tokens/page on the full pages (mean, min) |')
     print('|---|---|---|---|---|---|')
     for name, row in rows.items():
-        print(f'| {name} | {100 * row["line_fraction"]:.1f} % | '
-              f'{100 * row["page_line_fraction"]:.1f} % | '
-              f'{100 * row["pages_losing_lines"]:.0f} % | '
-              f'{row["mean_tokens"]:.0f} | {row["min_tokens"]} |')
+        kept, tokens = row['kept_lines'], row['tokens']
+        on_full = (f'{tokens[full].mean():.0f}, {tokens[full].min()}'
+                   if full.any() else '-')
+        print(f'| {name} | {100 * kept.sum() / max(lines.sum(), 1):.1f} % | '
+              f'{100 * np.mean(kept / np.maximum(lines, 1)):.1f} % | '
+              f'{100 * np.mean(kept < lines):.0f} % | '
+              f'{tokens.mean():.0f} | {on_full} |')
     return 0
 
 

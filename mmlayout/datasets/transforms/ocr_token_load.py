@@ -26,7 +26,19 @@ def get_tokenizer(name_or_path: str):
     tokenizer = _TOKENIZERS.get(name_or_path)
     if tokenizer is None:
         from transformers import AutoTokenizer
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+        except (OSError, ValueError) as error:
+            raise OSError(
+                f'cannot load the tokenizer {name_or_path!r} (the config key '
+                "`tokenizer`, or OCRTokenLoad's tokenizer=): it is not a "
+                'local directory holding tokenizer.json and the Hugging Face '
+                'hub is not reachable. Put a copy of the model\'s tokenizer '
+                '(e.g. microsoft/layoutlmv3-base-chinese, saved with '
+                'save_pretrained) in a folder and set `tokenizer` to it, or '
+                'build one with data_tools/build_tokenizer.py for a model '
+                f'trained from scratch. ({type(error).__name__}: {error})'
+            ) from error
         if getattr(tokenizer, 'backend_tokenizer', None) is None:
             raise TypeError(f'tokenizer {name_or_path!r} loaded as '
                             f'{type(tokenizer).__name__}, which is not a fast '

@@ -139,9 +139,13 @@ def _download_from_hub(repo_id: str) -> Tuple[str, str]:
                 continue
     except Exception as error:  # offline, unknown repository, bad name ...
         raise FileNotFoundError(
-            f'LayoutLMv3 weights {repo_id!r} are neither a local file or '
-            f'directory nor reachable on the Hugging Face hub '
-            f'({type(error).__name__}: {error})') from error
+            f'LayoutLMv3 weights {repo_id!r} (the config key '
+            '`model.backbone.pretrained`) are neither a local file or '
+            'directory nor reachable on the Hugging Face hub. Put a copy of '
+            'the checkpoint (a Hugging Face directory with config.json and '
+            'model.safetensors or pytorch_model.bin) on this machine and set '
+            '`model.backbone.pretrained` to its path, or to None to train '
+            f'from scratch. ({type(error).__name__}: {error})') from error
     raise FileNotFoundError(
         f'Hub repository {repo_id!r} has none of {", ".join(WEIGHT_FILES)}')
 

@@ -270,3 +270,9 @@ def test_tokenizer_loaded_once_and_never_truncates_lines(tmp_path):
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         OCRTokenLoad(tokenizer=english_bpe_tokenizer(), **kwargs)
+
+
+def test_missing_tokenizer_names_the_config_key(tmp_path):
+    with pytest.raises(OSError, match='config key `tokenizer`') as error:
+        OCRTokenLoad(tokenizer=str(tmp_path / 'no_tokenizer_here'))
+    assert 'build_tokenizer.py' in str(error.value)
