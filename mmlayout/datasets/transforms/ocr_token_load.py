@@ -176,8 +176,10 @@ class OCRTokenLoad(BaseTransform):
     Args:
         tokenizer (str): Local directory or hub name of the model's
             tokenizer, loaded with ``AutoTokenizer`` (must be fast).
-        ocr_root (str, optional): Folder of the OCR JSON files. Defaults to
-            None: beside the images.
+        ocr_root (str, optional): Folder of the OCR JSON files; ``{img_dir}``
+            in it stands for the image's folder (e.g. ``'{img_dir}/../ocr'``
+            for ``<split>/images`` beside ``<split>/ocr``, the layout of
+            ``synth_docs.py``). Defaults to None: beside the images.
         max_tokens (int): Length limit including ``<s>`` and ``</s>``.
             Defaults to 512.
         max_tokens_per_line (int, optional): Keep at most this many tokens of
@@ -197,6 +199,11 @@ class OCRTokenLoad(BaseTransform):
                  truncation: str = 'line_cap',
                  on_missing: str = 'error',
                  min_column_gap: float = 0.01) -> None:
+        if not tokenizer:
+            raise ValueError(
+                'OCRTokenLoad needs a tokenizer: set the config key '
+                '`tokenizer` (tools/train.py and tools/test.py copy it into '
+                'every OCRTokenLoad) or tokenizer= of the transform')
         if max_tokens < 2:
             raise ValueError(f'max_tokens must be >= 2 (for <s> and </s>), '
                              f'got {max_tokens}')
@@ -235,7 +242,8 @@ class OCRTokenLoad(BaseTransform):
         if self.ocr_root is None:
             return osp.splitext(img_path)[0] + '.json'
         stem = osp.splitext(osp.basename(img_path))[0]
-        return osp.join(self.ocr_root, stem + '.json')
+        root = self.ocr_root.replace('{img_dir}', osp.dirname(img_path))
+        return osp.normpath(osp.join(root, stem + '.json'))
 
     def _encode_in_order(self, texts: List[str],
                          order: np.ndarray) -> List[List[int]]:

@@ -82,6 +82,16 @@ def test_ocr_beside_image_and_legacy(tmp_path):
     assert results['text_ocr_shape'] == (200, 300)
 
 
+def test_ocr_root_relative_to_the_image_folder(tmp_path):
+    img_path = make_page(str(tmp_path), 'page', (600, 400), LINES_EN,
+                         draw=False)  # images/page.png and ocr/page.json
+    transform = OCRTokenLoad(tokenizer=english_bpe_tokenizer(),
+                             ocr_root='{img_dir}/../ocr')
+    results = transform(dict(img_path=img_path))
+    assert results['text_ocr_path'] == str(tmp_path / 'ocr' / 'page.json')
+    assert len(results['text_line_bboxes']) == 2
+
+
 def test_empty_ocr(tmp_path):
     results = _load(tmp_path, [('', (1, 2, 3, 4)), ('  ', (1, 2, 3, 4))])
     assert results['text_input_ids'].tolist() == [0, 2]
@@ -276,3 +286,5 @@ def test_missing_tokenizer_names_the_config_key(tmp_path):
     with pytest.raises(OSError, match='config key `tokenizer`') as error:
         OCRTokenLoad(tokenizer=str(tmp_path / 'no_tokenizer_here'))
     assert 'build_tokenizer.py' in str(error.value)
+    with pytest.raises(ValueError, match='config key `tokenizer`'):
+        OCRTokenLoad(tokenizer=None)
