@@ -30,7 +30,9 @@ def main():
     cfg = Config.fromfile(args.config)
     prepare_config(cfg, args.config, args.work_dir, args.cfg_options,
                    args.launcher)
-    if args.amp:
+    # configs ask for mixed precision with `amp = True` (override on CPUs
+    # without native bfloat16: --cfg-options amp=False)
+    if args.amp or cfg.get('amp', False):
         enable_amp(cfg)
     if args.resume == 'auto':
         cfg.resume = True

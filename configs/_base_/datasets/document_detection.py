@@ -19,6 +19,28 @@ test_pipeline = [
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                     'scale_factor'))
 ]
+# Text-aware models read each page's OCR JSON (OCRTokenLoad) and pack the
+# text with the image (PackLayoutInputs); a text-aware config selects these
+# with `pipeline={{_base_.text_train_pipeline}}` and sets the top-level keys
+# `tokenizer` and `ocr_root`, which the tools copy into every OCRTokenLoad.
+text_train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='OCRTokenLoad', tokenizer=None, ocr_root=None),
+    dict(type='RandomChoiceResize',
+         scales=[(1333, short) for short in range(480, 801, 32)],
+         keep_ratio=True),
+    dict(type='PackLayoutInputs')
+]
+text_test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='Resize', scale=(1333, 800), keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='OCRTokenLoad', tokenizer=None, ocr_root=None),
+    dict(type='PackLayoutInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                    'scale_factor'))
+]
 train_dataloader = dict(
     batch_size=2,
     num_workers=2,

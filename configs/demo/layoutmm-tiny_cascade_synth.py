@@ -1,0 +1,78 @@
+# A tiny text-aware LayoutLMv3 Cascade R-CNN, trained from scratch on the
+# synthetic pages on a CPU: the CNN baseline's light heads with a 4-block,
+# 256-channel LayoutLMv3MM (vocabulary of a tokenizer built from the
+# training pages), TextBoxFusion and SimpleFeaturePyramid; short side 512.
+#
+#   python data_tools/synth_docs.py --out data/synth_cdla/train --seed 0 ...
+#   python data_tools/build_tokenizer.py data/synth_cdla/train/ocr \
+#       --out data/synth_cdla/tokenizer --kind unigram --vocab-size 8000
+#   python tools/train.py configs/demo/layoutmm-tiny_cascade_synth.py
+_base_ = '../baselines/cascade-rcnn_r18_fpn_synth.py'
+
+tokenizer = 'data/synth_cdla/tokenizer'
+ocr_root = '{img_dir}/../ocr'  # synth_docs.py: <split>/images, <split>/ocr
+channels = 256
+model = dict(
+    type='LayoutCascadeRCNN',
+    data_preprocessor=dict(
+        type='LayoutDataPreprocessor',
+        mean=[127.5, 127.5, 127.5],
+        std=[127.5, 127.5, 127.5]),
+    backbone=dict(
+        _delete_=True,
+        type='LayoutLMv3MM',
+        arch='base',
+        arch_cfg=dict(
+            embed_dims=channels,
+            num_layers=4,
+            num_heads=4,
+            feedforward_channels=4 * channels,
+            vocab_size=8000,
+            coord_dims=40,
+            shape_dims=48),
+        out_indices=(0, 1, 2, 3),
+        drop_path_rate=0.,
+        rel_pos_bias=True,
+        spatial_bias=True),
+    fusion=dict(
+        type='TextBoxFusion', text_channels=channels, map_channels=channels),
+    neck=dict(
+        _delete_=True,
+        type='SimpleFeaturePyramid',
+        in_channels=channels,
+        out_channels=128,
+        num_outs=5))
+
+# Image-only and text-aware pipelines at the same scales (the image-only
+# twin uses the first pair).
+image_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='RandomChoiceResize',
+         scales=[(1333, short) for short in (480, 512, 544)],
+         keep_ratio=True),
+    dict(type='PackDetInputs')
+]
+image_test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(1333, 512), keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                    'scale_factor'))
+]
+text_train_pipeline = [
+    *image_train_pipeline[:2],
+    dict(type='OCRTokenLoad', tokenizer=tokenizer, ocr_root=ocr_root),
+    image_train_pipeline[2],
+    dict(type='PackLayoutInputs')
+]
+text_test_pipeline = [
+    *image_test_pipeline[:3],
+    dict(type='OCRTokenLoad', tokenizer=tokenizer, ocr_root=ocr_root),
+    dict(type='PackLayoutInputs',
+         meta_keys=image_test_pipeline[3]['meta_keys'])
+]
+train_dataloader = dict(dataset=dict(pipeline=text_train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=text_test_pipeline))
+test_dataloader = val_dataloader

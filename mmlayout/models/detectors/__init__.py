@@ -1,0 +1,3 @@
+from .layout_cascade_rcnn import LayoutCascadeRCNN
+
+__all__ = ['LayoutCascadeRCNN']

@@ -1,0 +1,175 @@
+"""Tests of LayoutCascadeRCNN: the text reaches the backbone and the fusion
+in loss, predict and _forward, and head swaps are config changes."""
+import copy
+import os.path as osp
+
+import pytest
+import torch
+from helpers.ocr_pages import make_page
+from helpers.tokenizers import english_bpe_tokenizer
+from mmdet.registry import MODELS
+from mmdet.utils import register_all_modules
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+
+from mmlayout.models.detectors import LayoutCascadeRCNN
+
+ROOT = osp.join(osp.dirname(__file__), '..', '..', '..')
+DEMO = osp.join(ROOT, 'configs', 'demo', 'layoutmm-tiny_cascade_synth.py')
+LINES = [('Deep learning for document layout analysis.', (8, 8, 88, 20)),
+         ('Table 1: Results on the validation set.', (8, 30, 60, 44)),
+         ('Figure 2 shows the architecture.', (40, 40, 90, 60))]
+
+
+@pytest.fixture(scope='module', autouse=True)
+def mmdet_scope():
+    register_all_modules()
+
+
+def demo_model_cfg(**changes):
+    """The tiny demo model, small enough for tests."""
+    cfg = Config.fromfile(DEMO)
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.backbone.arch_cfg.update(vocab_size=400, num_layers=2)
+    model_cfg.backbone.out_indices = (0, 1)
+    model_cfg.fusion.num_levels = 2
+    model_cfg.neck = dict(
+        type='FPN', in_channels=[256, 256], out_channels=32, num_outs=5)
+    model_cfg.rpn_head.update(in_channels=32, feat_channels=32)
+    model_cfg.roi_head.bbox_roi_extractor.out_channels = 32
+    for head in model_cfg.roi_head.bbox_head:
+        head.in_channels = 32
+    model_cfg.update(changes)
+    return model_cfg
+
+
+def make_batch(tmp_path, sizes=((96, 128), (160, 112)), with_text=True):
+    """Packed samples of pages of different sizes, through the pipeline."""
+    transforms = [dict(type='LoadImageFromFile'),
+                  dict(type='LoadAnnotations', with_bbox=True),
+                  dict(type='Resize', scale_factor=1.0)]
+    if with_text:
+        transforms += [
+            dict(type='OCRTokenLoad', tokenizer=english_bpe_tokenizer(),
+                 ocr_root=str(tmp_path / 'ocr')),
+            dict(type='PackLayoutInputs')]
+    else:
+        transforms.append(dict(type='PackDetInputs'))
+    pipeline = Compose(transforms)
+    samples = []
+    for index, size in enumerate(sizes):
+        img_path = make_page(str(tmp_path), f'page{index}', size, LINES)
+        samples.append(pipeline(dict(
+            img_path=img_path, img_id=index,
+            instances=[dict(bbox=[8, 8, 88, 20], bbox_label=1,
+                            ignore_flag=0),
+                       dict(bbox=[8, 30, 90, 60], bbox_label=0,
+                            ignore_flag=0)])))
+    return pseudo_collate(samples)
+
+
+def build(model_cfg):
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    return model
+
+
+def test_text_reaches_backbone_and_fusion_in_every_mode(tmp_path):
+    model = build(demo_model_cfg())
+    assert isinstance(model, LayoutCascadeRCNN) and model.with_fusion
+    with torch.no_grad():
+        model.fusion.gate.fill_(0.5)
+    calls = []
+
+    def record(module, args, output):
+        calls.append((type(module).__name__, args))
+
+    model.backbone.register_forward_hook(record)
+    model.fusion.register_forward_hook(record)
+    data = model.data_preprocessor(make_batch(tmp_path), True)
+    losses = model(**data, mode='loss')
+    assert torch.isfinite(model.parse_losses(losses)[0])
+    backbone_args = calls[0][1]
+    images, input_ids, bboxes, mask, valid_shapes = backbone_args
+    assert images.shape == (2, 3, 128, 160)
+    assert input_ids.shape[0] == 2 and mask.dtype == torch.bool
+    # each page's own content shape goes to the backbone
+    assert valid_shapes.tolist() == [[128, 96], [112, 160]]
+    assert calls[1][0] == 'TextBoxFusion'
+    fusion_mask = calls[1][1][3]
+    assert fusion_mask.sum() == mask.sum() - 4  # <s> and </s> of two pages
+
+    model.parse_losses(losses)[0].backward()
+    assert model.fusion.gate.grad.abs().sum() > 0
+    assert model.backbone.text_embed.word_embed.weight.grad.abs().sum() > 0
+
+    calls.clear()
+    model.eval()
+    data = model.data_preprocessor(make_batch(tmp_path), False)
+    with torch.no_grad():
+        results = model(**data, mode='predict')
+        raw = model(**data, mode='tensor')
+    assert len(results) == 2 and 'pred_instances' in results[0]
+    assert [name for name, _ in calls] == ['LayoutLMv3MM', 'TextBoxFusion'] * 2
+    assert len(raw) > 0
+    assert model._data_samples is None  # released after each call
+
+
+def test_pages_without_text_and_the_text_switch(tmp_path):
+    # a page without OCR lines still trains
+    model = build(demo_model_cfg())
+    make_page(str(tmp_path), 'empty', (96, 96), [])
+    data = model.data_preprocessor(make_batch(tmp_path), True)
+    assert torch.isfinite(model(**data, mode='loss')['s0.loss_cls'])
+    # no fusion: text goes to the backbone only
+    model = build(demo_model_cfg(fusion=None))
+    assert not model.with_fusion and model.fusion is None
+    data = model.data_preprocessor(make_batch(tmp_path), True)
+    assert torch.isfinite(model(**data, mode='loss')['s0.loss_cls'])
+
+
+def test_image_only_twin(tmp_path):
+    model_cfg = demo_model_cfg(fusion=None)
+    model_cfg.backbone.update(image_only=True, rel_pos_bias=False,
+                              spatial_bias=False)
+    model = build(model_cfg)
+    seen = []
+    model.backbone.register_forward_hook(
+        lambda module, args, kwargs, output: seen.append((args, kwargs)),
+        with_kwargs=True)
+    data = model.data_preprocessor(make_batch(tmp_path, with_text=False),
+                                   True)
+    assert torch.isfinite(model(**data, mode='loss')['s0.loss_cls'])
+    args, kwargs = seen[0]
+    assert len(args) == 1  # images only
+    assert kwargs['valid_shapes'].tolist() == [[128, 96], [112, 160]]
+
+    model_cfg.pass_valid_shapes = False
+    model = build(model_cfg)
+    model.backbone.register_forward_hook(
+        lambda module, args, kwargs, output: seen.append((args, kwargs)),
+        with_kwargs=True)
+    model(**data, mode='loss')
+    assert seen[-1][1]['valid_shapes'] is None
+
+    with pytest.raises(ValueError, match='image_only'):
+        MODELS.build(demo_model_cfg(backbone=model_cfg.backbone))
+
+
+def test_faster_rcnn_heads_are_a_config_change(tmp_path):
+    model_cfg = demo_model_cfg()
+    model_cfg.roi_head = dict(
+        type='StandardRoIHead',
+        bbox_roi_extractor=dict(
+            type='SingleRoIExtractor',
+            roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2),
+            out_channels=32, featmap_strides=[4, 8, 16, 32]),
+        bbox_head=dict(
+            type='Shared2FCBBoxHead', in_channels=32, fc_out_channels=64,
+            roi_feat_size=7, num_classes=10))
+    model_cfg.train_cfg.rcnn = model_cfg.train_cfg.rcnn[0]
+    model = build(model_cfg)
+    data = model.data_preprocessor(make_batch(tmp_path), True)
+    losses = model(**data, mode='loss')
+    assert 'loss_cls' in losses and torch.isfinite(losses['loss_cls'])
