@@ -34,22 +34,30 @@ def batch_valid_shapes(data_samples: Sequence[DetDataSample],
 
 
 def word_token_mask(attention_mask: torch.Tensor) -> torch.Tensor:
-    """The tokens of the page's words: real tokens except ``<s>`` and
-    ``</s>``.
+    """Mask of the word tokens: real tokens but ``<s>`` and ``</s>``.
 
-    By the contract above each sequence is ``<s> ... </s>`` followed by
-    padding, so ``<s>`` is the first token and ``</s>`` the last real one.
+    By the contract above the sequence of each sample is
+    ``<s> tokens... </s>`` then padding, so ``<s>`` is the first token and
+    ``</s>`` the last real one.
 
     Args:
-        attention_mask (Tensor): ``(B, L)``, True (or 1) on real tokens.
+        attention_mask (Tensor): ``(B, L)``, bool or 0/1, True for real
+            (non-padding) tokens.
 
     Returns:
-        Tensor: ``(B, L)`` bool.
+        Tensor: ``(B, L)`` bool, ``attention_mask`` with the first token and
+        the last real token of every sample switched off.
     """
+    if attention_mask.dim() != 2:
+        raise ValueError(f'attention_mask must have shape (B, L); got '
+                         f'{tuple(attention_mask.shape)}')
     mask = attention_mask.bool()
+    if mask.shape[1] == 0:
+        return mask
     positions = torch.arange(mask.shape[1], device=mask.device)
-    last = mask.sum(1, keepdim=True) - 1
-    return mask & (positions > 0) & (positions < last)
+    # Index of the last real token (0 for a sample without any).
+    last = (positions * mask).amax(dim=1, keepdim=True)
+    return mask & (positions > 0) & (positions != last)
 
 
 def stack_batch_text(

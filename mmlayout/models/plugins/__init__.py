@@ -1,3 +1,3 @@
-from .text_box_fusion import TextBoxFusion, word_token_mask
+from .text_box_fusion import TextBoxFusion
 
-__all__ = ['TextBoxFusion', 'word_token_mask']
+__all__ = ['TextBoxFusion']

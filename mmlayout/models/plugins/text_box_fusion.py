@@ -67,7 +67,10 @@ class _BoxSum(torch.autograd.Function):
     A summed-area table: the forward scatters the values at the box
     corners and takes prefix sums; the backward takes suffix sums of the
     gradient and reads each box's sum at its corners. The table has the
-    accumulation dtype; values and gradients keep theirs.
+    accumulation dtype; values and gradients keep theirs. Its rows are the
+    cells in ``(H, W, B)`` order, so that one 2D transpose turns it into
+    ``(B, C, H, W)`` maps (2D transposes have a fast blocked copy on CPU;
+    other permutations copy element by element).
     """
 
     @staticmethod
@@ -79,7 +82,7 @@ class _BoxSum(torch.autograd.Function):
                 to ``(T, C)``.
             corners (Tensor): ``(4, T)`` long, for each corner of
                 :data:`CORNER_SIGNS` its cell in the flattened
-                ``(B, H, W)`` maps; ``B * H * W`` drops the corner.
+                ``(H, W, B)`` maps; ``H * W * B`` drops the corner.
             map_shape (tuple[int]): ``(B, H, W)``.
             table_dtype (torch.dtype): Accumulation dtype.
             out_dtype (torch.dtype): Dtype of the result.
@@ -92,66 +95,47 @@ class _BoxSum(torch.autograd.Function):
         num_cells = batch_size * height * width
         flat = values.new_empty(values.shape, dtype=table_dtype)
         flat = flat.copy_(values).view(values.shape[0], -1)
-        table = flat.new_zeros(num_cells + 1, flat.shape[1])
+        channels = flat.shape[1]
+        table = flat.new_zeros(num_cells + 1, channels)
         for rows, sign in zip(corners, CORNER_SIGNS):
             _scatter_add_(table, rows, flat, sign)
-        cells = table[:num_cells].view(batch_size, height, width, -1)
+        cells = table[:num_cells].view(height, width, batch_size, channels)
+        _prefix_sum_(cells, 0)
         _prefix_sum_(cells, 1)
-        _prefix_sum_(cells, 2)
         ctx.save_for_backward(corners)
         ctx.values_shape = values.shape
         ctx.values_dtype = values.dtype
         ctx.table_dtype = table_dtype
-        sums = cells.new_empty((batch_size, cells.shape[3], height, width),
-                               dtype=out_dtype)
-        return sums.copy_(cells.permute(0, 3, 1, 2))
+        cells = cells.to(out_dtype).view(height * width, -1)
+        sums = cells.new_empty((batch_size, channels, height, width))
+        sums.view(-1, height * width).copy_(cells.t())
+        return sums
 
     @staticmethod
     def backward(ctx, grad_sums: Tensor) -> tuple:
         corners, = ctx.saved_tensors
         batch_size, channels, height, width = grad_sums.shape
         num_cells = batch_size * height * width
+        grad_cells = grad_sums.new_empty(
+            (height * width, batch_size, channels))
+        grad_cells.view(height * width, -1).copy_(grad_sums.contiguous().view(
+            -1, height * width).t())
         # table[cell]: sum of the gradient over the cells below and right
         # of it; the extra row is 0, the sum beyond the map.
-        table = grad_sums.new_zeros((num_cells + 1, channels),
+        table = grad_sums.new_empty((num_cells + 1, channels),
                                     dtype=ctx.table_dtype)
-        cells = table[:num_cells].view(batch_size, height, width, channels)
-        cells.copy_(grad_sums.permute(0, 2, 3, 1))
+        table[num_cells].zero_()
+        cells = table[:num_cells].view(height, width, batch_size, channels)
+        cells.copy_(grad_cells.view(height, width, batch_size, channels))
+        del grad_cells
+        _prefix_sum_(cells, 0, reverse=True)
         _prefix_sum_(cells, 1, reverse=True)
-        _prefix_sum_(cells, 2, reverse=True)
         at_corners = table.index_select(0, corners.flatten()).view(
             4, corners.shape[1], channels)
         grad_values = (at_corners[0] + at_corners[1]) - (
             at_corners[2] + at_corners[3])
         grad_values = grad_values.to(ctx.values_dtype).view(ctx.values_shape)
         return grad_values, None, None, None, None
-
-
-def word_token_mask(attention_mask: Tensor) -> Tensor:
-    """Mask of the word tokens: real tokens but ``<s>`` and ``</s>``.
-
-    By the text contract of :mod:`mmlayout.structures.text` the sequence of
-    each sample is ``<s> tokens... </s>`` then padding, so ``<s>`` is the
-    first token and ``</s>`` the last real one.
-
-    Args:
-        attention_mask (Tensor): ``(B, L)``, bool or 0/1, True for real
-            (non-padding) tokens.
-
-    Returns:
-        Tensor: ``(B, L)`` bool, ``attention_mask`` with the first token
-        and the last real token of every sample switched off.
-    """
-    if attention_mask.dim() != 2:
-        raise ValueError(f'attention_mask must have shape (B, L); got '
-                         f'{tuple(attention_mask.shape)}')
-    mask = attention_mask.bool()
-    if mask.shape[1] == 0:
-        return mask
-    positions = torch.arange(mask.shape[1], device=mask.device)
-    # Index of the last real token (0 for a sample without any).
-    last = (positions * mask).amax(dim=1, keepdim=True)
-    return mask & (positions > 0) & (positions != last)
 
 
 @MODELS.register_module()
@@ -180,8 +164,10 @@ class TextBoxFusion(BaseModule):
     cell, so every fused token lands on at least one cell. Cell indices are
     computed in integer arithmetic, exactly.
 
-    The sums are accumulated in float64, also under autocast; the outputs
-    have the dtype of the input maps.
+    The sums are accumulated in float64 (float32 on MPS), also under
+    autocast; the outputs have the dtype of the input maps. The table takes
+    ``8 * B * H * W * sum(map_channels)`` bytes for the duration of the
+    forward (and of the backward).
 
     Args:
         text_channels (int): Channels of the text states.
@@ -340,7 +326,7 @@ class TextBoxFusion(BaseModule):
                 on the 0-1000 grid of each image's valid area.
             token_mask (Tensor): ``(B, L)`` bool, True for the tokens to
                 fuse (exclude ``<s>``, ``</s>`` and padding, see
-                :func:`word_token_mask`).
+                :func:`mmlayout.structures.word_token_mask`).
             valid_shapes (Tensor): ``(B, 2)`` integer ``(h, w)`` in pixels
                 of each image's content in the padded input.
 
@@ -365,17 +351,16 @@ class TextBoxFusion(BaseModule):
         y0, y1 = self._cell_spans(bboxes[..., 1], bboxes[..., 3],
                                   valid_shapes[:, :1], height)
 
-        # Corner cells in the flattened (B, H, W) maps. Corners of unfused
+        # Corner cells in the flattened (H, W, B) maps. Corners of unfused
         # tokens, and those on the bottom or right edge (y1 == H or
         # x1 == W), which precede no cell, go to a dump row.
         num_cells = batch_size * height * width
-        image_offset = torch.arange(batch_size, device=device)[:, None]
-        image_offset = image_offset * (height * width)
+        image = torch.arange(batch_size, device=device)[:, None]
         fused = token_mask.to(device).bool()
 
         def corner_cells(y: Tensor, x: Tensor) -> Tensor:
             inside = fused & (y < height) & (x < width)
-            return torch.where(inside, image_offset + y * width + x,
+            return torch.where(inside, (y * width + x) * batch_size + image,
                                num_cells).flatten()
 
         corners = torch.stack([
@@ -392,8 +377,8 @@ class TextBoxFusion(BaseModule):
         ones = counts.new_ones(batch_size * num_text)
         for rows, sign in zip(corners, CORNER_SIGNS):
             _scatter_add_(counts, rows, ones, sign)
-        counts = counts[:num_cells].view(batch_size, 1, height, width)
-        counts = counts.cumsum(2).cumsum(3)
+        counts = counts[:num_cells].view(height, width, batch_size)
+        counts = counts.cumsum(0).cumsum(1).permute(2, 0, 1)[:, None]
         dtype = visual_maps[0].dtype
         inv_counts = torch.where(counts > 0.5, counts.reciprocal(),
                                  counts.new_zeros(())).to(dtype)

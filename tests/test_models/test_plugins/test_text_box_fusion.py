@@ -1,4 +1,4 @@
-"""Tests of TextBoxFusion and word_token_mask.
+"""Tests of TextBoxFusion.
 
 The peer is a plain loop over images, tokens and levels that adds each
 projected state to the cells its box covers; TextBoxFusion must give the
@@ -11,7 +11,8 @@ import pytest
 import torch
 from mmdet.registry import MODELS
 
-from mmlayout.models.plugins import TextBoxFusion, word_token_mask
+from mmlayout.models.plugins import TextBoxFusion
+from mmlayout.structures import word_token_mask
 
 TEXT_CHANNELS = 16
 STRIDE = 16
@@ -270,18 +271,6 @@ def test_without_text_tokens():
     outputs = fusion(**inputs)
     for output, visual_map in zip(outputs, inputs['visual_maps']):
         assert torch.equal(output, visual_map)
-
-
-def test_word_token_mask():
-    attention_mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0],
-                                   [1, 1, 0, 0, 0], [1, 0, 0, 0, 0]])
-    expected = torch.tensor([[0, 1, 1, 1, 0], [0, 1, 0, 0, 0], [0, 0, 0, 0, 0],
-                             [0, 0, 0, 0, 0]]).bool()
-    assert torch.equal(word_token_mask(attention_mask), expected)
-    assert torch.equal(word_token_mask(attention_mask.bool()), expected)
-    assert word_token_mask(torch.ones(2, 0)).shape == (2, 0)
-    with pytest.raises(ValueError, match='attention_mask'):
-        word_token_mask(torch.ones(5))
 
 
 def test_autocast_cpu():
