@@ -11,6 +11,7 @@ Example::
     python tools/benchmarks/bench_tokens.py --repeat 500
 """
 import argparse
+import os
 import json
 import os.path as osp
 import random
@@ -73,6 +74,19 @@ def train_unigram(folder: str, vocab_size: int, rng: random.Random) -> str:
                            vocab_size)
 
 
+def cpu_model() -> str:
+    """The CPU's model name (Linux), else the platform's processor."""
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or 'unknown'
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--tokenizer', help='tokenizer directory or hub name '
@@ -81,6 +95,8 @@ def parse_args():
     parser.add_argument('--lines', type=int, default=120)
     parser.add_argument('--repeat', type=int, default=300)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--truncation', default='line_cap',
+                        choices=['line_cap', 'tail'])
     return parser.parse_args()
 
 
@@ -94,7 +110,8 @@ def main():
             json.dump(dense_page(rng, args.lines), f, ensure_ascii=False)
         tokenizer = args.tokenizer or train_unigram(folder, args.vocab_size,
                                                     rng)
-        transform = OCRTokenLoad(tokenizer=tokenizer)
+        transform = OCRTokenLoad(tokenizer=tokenizer,
+                                 truncation=args.truncation)
         img_path = osp.join(folder, 'page.png')  # OCR file: page.json
         for _ in range(10):  # warm-up
             results = transform(dict(img_path=img_path))
@@ -106,11 +123,13 @@ def main():
 
     times.sort()
     median = statistics.median(times)
+    print(f'CPU: {cpu_model()} ({os.cpu_count()} cores)')
     trained = f'trained Chinese Unigram, vocab {args.vocab_size}'
     print(f'tokenizer: {args.tokenizer or trained}')
     print(f'page: {args.lines} lines, {len(results["text_input_ids"])} tokens '
           f'kept ({len(results["text_line_bboxes"])} lines), '
-          f'max_tokens {transform.max_tokens}')
+          f'max_tokens {transform.max_tokens}, truncation '
+          f'{args.truncation!r}')
     print(f'OCRTokenLoad, {args.repeat} runs: median {median:.2f} ms/page, '
           f'p90 {times[int(0.9 * len(times))]:.2f} ms, '
           f'mean {statistics.fmean(times):.2f} ms')
