@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# From a fresh machine to a trained, evaluated layout detector, on CPU:
+# From a fresh machine to a trained, evaluated text-aware layout detector,
+# on CPU:
 #   1. set up .venv (tools/setup_env.sh; idempotent),
-#   2. render synthetic CDLA-style pages (train + held-out val),
-#   3. train the Cascade R-CNN R-18 baseline from scratch,
-#   4. evaluate it on the held-out pages (COCO bbox mAP, per class),
-#   5. draw its predictions.
-# Knobs (environment): TRAIN_PAGES (400), VAL_PAGES (60), WORK_DIR.
+#   2. render synthetic CDLA-style pages (train + held-out val) and build a
+#      tokenizer from the training pages' text,
+#   3. train the tiny text-aware LayoutLMv3 Cascade R-CNN from scratch
+#      (configs/demo/layoutmm-tiny_cascade_synth.py),
+#   4. evaluate it on the held-out pages (COCO bbox AP per class) and draw
+#      its predictions,
+#   5. with IMAGE_ONLY=1 also train and test its image-only twin, with
+#      BASELINE=1 the CNN baseline, and print the AP of every model trained
+#      here side by side.
+# Knobs (environment): TRAIN_PAGES (400), VAL_PAGES (60), WORK_DIR,
+# IMAGE_ONLY (0), BASELINE (0).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-CONFIG=configs/baselines/cascade-rcnn_r18_fpn_synth.py
 DATA_DIR=data/synth_cdla  # data_root of configs/_base_/datasets/synth_cdla.py
 WORK_DIR="${WORK_DIR:-work_dirs/quickstart}"
 TRAIN_PAGES="${TRAIN_PAGES:-400}"
 VAL_PAGES="${VAL_PAGES:-60}"
+IMAGE_ONLY="${IMAGE_ONLY:-0}"
+BASELINE="${BASELINE:-0}"
 say() { printf '\033[1m[quickstart]\033[0m %s\n' "$*"; }
 start=$(date +%s)
 
@@ -26,21 +34,42 @@ render() {  # split seed pages
         say "$DATA_DIR/$1 already has $3 pages"
     else
         say "rendering $3 synthetic pages into $DATA_DIR/$1"
-        rm -rf "${DATA_DIR:?}/$1"
+        rm -rf "${DATA_DIR:?}/$1" "$DATA_DIR/tokenizer"
         $PY data_tools/synth_docs.py --out "$DATA_DIR/$1" --seed "$2" \
             --num-pages "$3" --lang mix --workers "$(nproc)"
     fi
 }
 render train 0 "$TRAIN_PAGES"
 render val 1 "$VAL_PAGES"
+if [ ! -f "$DATA_DIR/tokenizer/tokenizer.json" ]; then
+    say "building a tokenizer from the training pages' text"
+    $PY data_tools/build_tokenizer.py "$DATA_DIR/train/ocr" \
+        --out "$DATA_DIR/tokenizer" --kind unigram --vocab-size 8000
+fi
 
-say "training $CONFIG on CPU (400 iterations, about 20 minutes on 2 cores)"
-$PY tools/train.py "$CONFIG" --work-dir "$WORK_DIR"
-CHECKPOINT="$(cat "$WORK_DIR/last_checkpoint")"
-
-say "evaluating $CHECKPOINT on the $VAL_PAGES held-out pages"
-$PY tools/test.py "$CONFIG" "$CHECKPOINT" --work-dir "$WORK_DIR" \
-    --show-dir "$WORK_DIR/predictions" 2>&1 | tee "$WORK_DIR/test_output.log"
-
-say "predictions drawn on the held-out pages: $WORK_DIR/predictions/"
+# train_and_test NAME CONFIG: train on CPU, test on the held-out pages
+train_and_test() {
+    local work="$WORK_DIR/$1"
+    say "training $2 on CPU (see the README for the time it takes)"
+    $PY tools/train.py "$2" --work-dir "$work"
+    say "evaluating $(cat "$work/last_checkpoint") on the $VAL_PAGES held-out pages"
+    $PY tools/test.py "$2" "$(cat "$work/last_checkpoint")" --work-dir "$work" \
+        --show-dir "$work/predictions" 2>&1 | tee "$work/test_output.log"
+    say "predictions drawn on the held-out pages: $work/predictions/"
+}
+names=(text-aware) dirs=("$WORK_DIR/text_aware")
+train_and_test text_aware configs/demo/layoutmm-tiny_cascade_synth.py
+if [ "$IMAGE_ONLY" = 1 ]; then
+    train_and_test image_only \
+        configs/demo/layoutmm-tiny_cascade_synth_image_only.py
+    names+=(image-only) dirs+=("$WORK_DIR/image_only")
+fi
+if [ "$BASELINE" = 1 ]; then
+    train_and_test cnn_baseline configs/baselines/cascade-rcnn_r18_fpn_synth.py
+fi
+if [ -f "$WORK_DIR/cnn_baseline/test_output.log" ]; then
+    names+=(cnn-baseline) dirs+=("$WORK_DIR/cnn_baseline")
+fi
+say "COCO bbox AP (%) on the held-out pages"
+$PY tools/analysis_tools/compare_metrics.py "${dirs[@]}" --names "${names[@]}"
 say "done in $(( ($(date +%s) - start) / 60 )) min $(( ($(date +%s) - start) % 60 )) s"
