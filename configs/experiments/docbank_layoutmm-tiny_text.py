@@ -50,8 +50,8 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'val.json')
 test_evaluator = val_evaluator
 
-# 48 pages, batch 2: 300 iterations are 12.5 epochs (CPU budget)
-max_iters = 300
+# 48 pages, batch 2: 200 iterations are 8.3 epochs (a CPU budget)
+max_iters = 200
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,

@@ -5,6 +5,7 @@ Base-size LayoutLMv3 models are shrunk (32 channels, random weights, a
 tokenizer built by the tests); everything else is the config as written.
 """
 import glob
+import json
 import os.path as osp
 
 import pytest
@@ -26,16 +27,6 @@ CONFIGS = sorted(
 SMALL_CHANNELS = 32
 
 
-@pytest.fixture(scope='module')
-def publaynet_root(tmp_path_factory):
-    """Synthetic pages annotated in PubLayNet's five classes."""
-    import synth_docs
-    root = tmp_path_factory.mktemp('synth_publaynet')
-    synth_docs.main(['--out', str(root / 'train'), '--num-pages', '2',
-                     '--width', '400', '--classes', 'publaynet'])
-    return root
-
-
 def shrink_layoutlmv3(model_cfg) -> None:
     """Base-size LayoutLMv3MM -> 32 channels, random weights."""
     backbone = model_cfg.backbone
@@ -53,15 +44,26 @@ def shrink_layoutlmv3(model_cfg) -> None:
     model_cfg.neck.in_channels = SMALL_CHANNELS
 
 
-def point_at(dataset_cfg, root) -> None:
+def point_at(dataset_cfg, synth_root, tmp_path) -> None:
+    """Point a dataset config at the synthetic training pages, their
+    annotations relabelled with the config's own classes."""
+    classes = (dataset_cfg.get('metainfo') or {}).get('classes') or (
+        DATASETS.get(dataset_cfg.type).METAINFO['classes'])
+    with open(f'{synth_root}/train/annotations.json') as f:
+        coco = json.load(f)
+    coco['categories'] = [dict(id=i + 1, name=name)
+                          for i, name in enumerate(classes)]
+    for ann in coco['annotations']:
+        ann['category_id'] = (ann['category_id'] - 1) % len(classes) + 1
+    ann_file = tmp_path / 'annotations.json'
+    ann_file.write_text(json.dumps(coco))
     dataset_cfg.update(
-        data_root=f'{root}/', ann_file='train/annotations.json',
+        data_root=f'{synth_root}/', ann_file=str(ann_file),
         data_prefix=dict(img='train/images/'))
 
 
 @pytest.mark.parametrize('config', CONFIGS)
-def test_config_builds_and_trains_one_step(config, synth_root,
-                                           publaynet_root):
+def test_config_builds_and_trains_one_step(config, synth_root, tmp_path):
     register_all_modules()
     cfg = Config.fromfile(osp.join(CONFIG_ROOT, config))
     assert cfg.custom_imports['imports'] == ['mmlayout']
@@ -71,9 +73,7 @@ def test_config_builds_and_trains_one_step(config, synth_root,
         cfg.ocr_root = '{img_dir}/../ocr'
     apply_text_keys(cfg)
     dataset_cfg = cfg.train_dataloader.dataset
-    root = (publaynet_root if dataset_cfg.type == 'PubLayNetDataset' else
-            synth_root)
-    point_at(dataset_cfg, root)
+    point_at(dataset_cfg, synth_root, tmp_path)
     dataset = DATASETS.build(dataset_cfg)
     batch = pseudo_collate([dataset[0]])
 

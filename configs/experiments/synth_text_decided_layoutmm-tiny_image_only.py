@@ -1,0 +1,10 @@
+# The image-only twin of synth_text_decided_layoutmm-tiny_text.py.
+_base_ = './synth_text_decided_layoutmm-tiny_text.py'
+
+model = dict(
+    backbone=dict(image_only=True, rel_pos_bias=False, spatial_bias=False),
+    fusion=None)
+train_dataloader = dict(dataset=dict(
+    pipeline={{_base_.image_train_pipeline}}))
+val_dataloader = dict(dataset=dict(pipeline={{_base_.image_test_pipeline}}))
+test_dataloader = val_dataloader

@@ -1,0 +1,15 @@
+# Does the model use its text? The tiny text-aware demo model on synthetic
+# pages rendered with --text-decided, where Text/Reference, Title/one-line
+# Text, Figure/Table and their captions look the same and only the words
+# decide; the image-only twin has the same schedule.
+#   bash tools/experiments/text_vs_image_synth.sh
+_base_ = '../demo/layoutmm-tiny_cascade_synth.py'
+
+data_root = 'data/synth_text_decided/'
+tokenizer = data_root + 'tokenizer'
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'val/annotations.json')
+test_evaluator = val_evaluator
+randomness = dict(seed=0)
