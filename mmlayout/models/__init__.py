@@ -1,6 +1,6 @@
 from .backbones import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
+from .detectors import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
-from .detectors import *  # noqa: F401,F403
 from .plugins import *  # noqa: F401,F403

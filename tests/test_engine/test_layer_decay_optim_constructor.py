@@ -2,6 +2,7 @@
 import pytest
 import torch
 import torch.nn as nn
+from helpers.models import TINY_ARCH
 from mmdet.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.registry import DefaultScope
@@ -11,16 +12,8 @@ from mmlayout.engine.optimizers import (
     AutocastOptimWrapper, LayoutLMv3LayerDecayOptimizerConstructor)
 from mmlayout.models.backbones import LayoutLMv3MM
 
-TINY_ARCH = dict(
-    embed_dims=64,
-    num_layers=4,
-    num_heads=4,
-    feedforward_channels=128,
-    vocab_size=100,
-    max_text_positions=40,
-    coord_dims=12,
-    shape_dims=8)
 NUM_LAYERS = 4
+ARCH = dict(TINY_ARCH, num_layers=NUM_LAYERS)
 BASE_LR = 2e-4
 BASE_WD = 0.05
 
@@ -32,7 +25,7 @@ class TinyDetector(nn.Module):
         super().__init__()
         torch.manual_seed(0)
         self.backbone = LayoutLMv3MM(
-            arch_cfg=TINY_ARCH, out_indices=(0, 1, 2, 3), **backbone_kwargs)
+            arch_cfg=ARCH, out_indices=(0, 1, 2, 3), **backbone_kwargs)
         self.neck = nn.Conv2d(64, 8, 1)
         self.head = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1),
                                   nn.BatchNorm2d(8))
@@ -159,7 +152,7 @@ def test_paramwise_rules_combine_with_layer_decay():
 
 def test_bare_backbone():
     torch.manual_seed(0)
-    model = LayoutLMv3MM(arch_cfg=TINY_ARCH, out_indices=(3, ))
+    model = LayoutLMv3MM(arch_cfg=ARCH, out_indices=(3, ))
     lrs, _ = settings(build(model, layer_decay_rate=0.5), model)
     assert lrs['pos_embed'][0] == pytest.approx(BASE_LR / 32)
     assert lrs['layers.3.ffn.fc2.weight'][0] == pytest.approx(BASE_LR / 2)

@@ -13,6 +13,7 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.logging import HistoryBuffer
 from safetensors.torch import load_file
+from helpers.models import TINY_ARCH
 from transformers import LayoutLMv3Config, LayoutLMv3Model
 
 from mmlayout.models.backbones import LayoutLMv3MM, LayoutLMv3Output
@@ -34,14 +35,6 @@ TINY_HF = dict(
     type_vocab_size=1,
     coordinate_size=12,
     shape_size=8)
-TINY_ARCH = dict(
-    embed_dims=64,
-    num_heads=4,
-    feedforward_channels=128,
-    vocab_size=100,
-    max_text_positions=40,
-    coord_dims=12,
-    shape_dims=8)
 PAD_ID = 1
 
 

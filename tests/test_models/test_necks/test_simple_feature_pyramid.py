@@ -3,6 +3,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from helpers.models import TINY_ARCH
 from mmcv.cnn import build_norm_layer
 from mmdet.registry import MODELS
 from mmengine.registry import DefaultScope
@@ -61,15 +62,7 @@ def test_num_outs(num_outs, last):
 def test_on_layoutlmv3_output():
     torch.manual_seed(0)
     backbone = LayoutLMv3MM(
-        arch_cfg=dict(
-            embed_dims=64,
-            num_layers=4,
-            num_heads=4,
-            feedforward_channels=128,
-            vocab_size=100,
-            max_text_positions=40,
-            coord_dims=12,
-            shape_dims=8),
+        arch_cfg=dict(TINY_ARCH, num_layers=4),
         out_indices=(0, 1, 2, 3),
         image_only=True)
     neck = build_neck(in_channels=64)
