@@ -288,7 +288,7 @@ def main() -> None:
     print('matmul peak (measured, best of mm/linear): ' + ', '.join(
         f'{name} {value:.0f} GFLOP/s' for name, value in peaks.items()))
     if device.type == 'cpu':
-        print('matmul peak (quoted in issue 3 for the dev CPU): ' + ', '.join(
+        print('matmul peak (quoted for the development CPU): ' + ', '.join(
             f'{name} {value:.0f} GFLOP/s'
             for name, value in QUOTED_CPU_PEAKS.items()))
 
