@@ -1,12 +1,13 @@
 from .checkpoint import allow_mmengine_checkpoints, mmengine_checkpoint_globals
 from .cpu_autocast import run_mmcv_ops_in_float32_under_cpu_autocast
-from .runtime import (cpu_has_native_bf16, enable_amp, init_cpu_distributed,
-                      parse_runner_args, prepare_config)
+from .runtime import (cpu_has_native_bf16, cpu_model_name, enable_amp,
+                      init_cpu_distributed, parse_runner_args,
+                      prepare_config)
 from .tokenizer_training import TOKENIZER_KINDS, train_tokenizer
 
 __all__ = [
     'TOKENIZER_KINDS', 'allow_mmengine_checkpoints', 'cpu_has_native_bf16',
-    'enable_amp',
+    'cpu_model_name', 'enable_amp',
     'init_cpu_distributed', 'mmengine_checkpoint_globals',
     'parse_runner_args', 'prepare_config',
     'run_mmcv_ops_in_float32_under_cpu_autocast', 'train_tokenizer'

@@ -129,6 +129,20 @@ def init_cpu_distributed(cfg: Config) -> None:
     cfg.model_wrapper_cfg = wrapper
 
 
+def cpu_model_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux), else the
+    platform's processor string, for benchmark reports."""
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or 'unknown CPU'
+
+
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU computes bfloat16 matmuls natively (oneDNN's check
     for AVX512-BF16 or AMX); without them autocast to bfloat16 is slower

@@ -26,14 +26,6 @@ import time
 import torch
 
 
-def cpu_model() -> str:
-    with open('/proc/cpuinfo', encoding='utf-8') as f:
-        for line in f:
-            if line.startswith('model name'):
-                return line.split(':', 1)[1].strip()
-    return 'unknown'
-
-
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
@@ -59,6 +51,7 @@ def main():
     from mmengine.optim import build_optim_wrapper
 
     import mmlayout  # noqa: F401
+    from mmlayout.utils import cpu_model_name
     from mmlayout.utils.runtime import apply_text_keys
 
     register_all_modules()
@@ -90,7 +83,7 @@ def main():
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     sample = batch['data_samples'][0]
     tokens = len(sample.text.input_ids) if 'text' in sample else 0
-    print(f'CPU: {cpu_model()} ({os.cpu_count()} cores), torch '
+    print(f'CPU: {cpu_model_name()} ({os.cpu_count()} cores), torch '
           f'{torch.__version__}, {torch.get_num_threads()} threads, '
           f'capability {torch.backends.cpu.get_cpu_capability()}')
     print(f'{args.config}: batch {args.batch_size}, image '

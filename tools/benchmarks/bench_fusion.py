@@ -22,7 +22,6 @@ Example::
 import argparse
 import math
 import os
-import platform
 import statistics
 import time
 from fractions import Fraction
@@ -32,6 +31,7 @@ import torch
 
 from mmlayout.models.plugins import TextBoxFusion
 from mmlayout.structures import word_token_mask
+from mmlayout.utils import cpu_model_name
 
 
 def parse_args() -> argparse.Namespace:
@@ -180,23 +180,12 @@ def make_step(function: Callable, backward: bool) -> Callable:
     return step
 
 
-def cpu_model() -> str:
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown CPU'
-
-
 def main() -> None:
     args = parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    print(f'torch {torch.__version__}; CPU {cpu_model()} '
+    print(f'torch {torch.__version__}; CPU {cpu_model_name()} '
           f'({torch.backends.cpu.get_cpu_capability()}), '
           f'{torch.get_num_threads()} torch threads, {os.cpu_count()} CPUs; '
           f'load average {os.getloadavg()[0]:.2f} at start')

@@ -74,19 +74,6 @@ def train_unigram(folder: str, vocab_size: int, rng: random.Random) -> str:
                            vocab_size)
 
 
-def cpu_model() -> str:
-    """The CPU's model name (Linux), else the platform's processor."""
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-    return platform.processor() or 'unknown'
-
-
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--tokenizer', help='tokenizer directory or hub name '
@@ -103,6 +90,7 @@ def parse_args():
 def main():
     args = parse_args()
     from mmlayout.datasets.transforms import OCRTokenLoad
+    from mmlayout.utils import cpu_model_name
 
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as folder:
@@ -123,7 +111,7 @@ def main():
 
     times.sort()
     median = statistics.median(times)
-    print(f'CPU: {cpu_model()} ({os.cpu_count()} cores)')
+    print(f'CPU: {cpu_model_name()} ({os.cpu_count()} cores)')
     trained = f'trained Chinese Unigram, vocab {args.vocab_size}'
     print(f'tokenizer: {args.tokenizer or trained}')
     print(f'page: {args.lines} lines, {len(results["text_input_ids"])} tokens '

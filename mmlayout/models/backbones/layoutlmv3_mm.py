@@ -510,10 +510,9 @@ class LayoutLMv3MM(BaseModule):
         valid_cols = valid_grids[:, 1, None, None]
         positions = 1 + rows * valid_cols + cols
         inside = (rows < valid_rows) & (cols < valid_cols)
-        batch_size = valid_grids.shape[0]
         positions = F.pad(positions.flatten(1), (1, 0), value=0)
         key_mask = F.pad(inside.flatten(1), (1, 0), value=True)
-        return boxes, positions.expand(batch_size, -1), key_mask
+        return boxes, positions, key_mask
 
     def forward(self,
                 images: Tensor,
