@@ -1,19 +1,18 @@
 """Time TextBoxFusion against a plain per-box loop.
 
-Setting (defaults): batch 2, 512 word tokens (random word-sized boxes),
-4 levels of 768-channel 50x38 maps (an 800x608 canvas at stride 16; the
-second page is 90% of it, padded) and 768-channel text states, as
-LayoutLMv3MM base gives them. Both sides project the text states with
-linear layers; they differ in how the states reach the map cells:
-TextBoxFusion's summed-area table against a Python loop over images,
-tokens and levels (the loop of the unit tests).
+Setting (defaults): batch 2, 512 word tokens (random word-sized boxes, or
+with ``--tokens-per-line N`` lines of N tokens sharing a box, as
+OCRTokenLoad gives them), 4 levels of 768-channel 50x38 maps (an 800x608
+canvas at stride 16; the second page is 90% of it, padded) and 768-channel
+text states, as LayoutLMv3MM base gives them. The loop (the one of the unit
+tests) projects every token's state with the linear layers and adds it to
+its box's cells, image by image, token by token, level by level.
 
 Prints the largest difference of the outputs and median milliseconds
-(after one warm-up) of the forward (no grad), of forward+backward, and of
-the forward with the projections computed beforehand (the part where the
-two differ), with the speed-ups. With ``--with-backbone`` it also times a
-forward of LayoutLMv3MM (base, random weights) on 800x608 images with the
-same tokens, and gives the fusion's share of it.
+(after one warm-up) of the forward (no grad) and of forward+backward, with
+the speed-ups. With ``--with-backbone`` it also times a forward of
+LayoutLMv3MM (base, random weights) on 800x608 images with the same
+tokens, and gives the fusion's share of it.
 
 Example::
 
@@ -45,6 +44,11 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=512,
         help='text tokens per image, <s> and </s> included')
+    parser.add_argument(
+        '--tokens-per-line',
+        type=int,
+        default=1,
+        help='tokens sharing one box (1: every token its own word box)')
     parser.add_argument(
         '--map-size', type=int, nargs=2, default=(50, 38), metavar=('H', 'W'))
     parser.add_argument('--levels', type=int, default=4)
@@ -89,21 +93,14 @@ def loop_fusion(fusion,
                 text_states,
                 bboxes,
                 token_mask,
-                valid_shapes,
-                projected=None) -> List[torch.Tensor]:
-    """TextBoxFusion as a plain loop over images, tokens and levels.
-
-    ``projected`` (optional): the projected text states of each level.
-    """
+                valid_shapes) -> List[torch.Tensor]:
+    """TextBoxFusion as a plain loop over images, tokens and levels."""
     gates = fusion.gate.split(fusion.map_channels)
     boxes, fused = bboxes.tolist(), token_mask.tolist()
     outputs = []
     for level, visual_map in enumerate(visual_maps):
         batch_size, _, height, width = visual_map.shape
-        if projected is None:
-            values = fusion.text_projs[level](text_states[level])
-        else:
-            values = projected[level]
+        values = fusion.text_projs[level](text_states[level])
         values = values.unbind(1)  # per token: one autograd node, not L
         total = torch.zeros_like(visual_map)
         count = visual_map.new_zeros(batch_size, 1, height, width)
@@ -131,7 +128,10 @@ def make_text(args: argparse.Namespace, device: torch.device) -> Dict:
     corner = torch.randint(0, 950, (batch, tokens, 2), generator=generator)
     size = torch.randint(5, 120, (batch, tokens, 2), generator=generator)
     size[..., 1] //= 4  # words are wider than tall
+    size[..., 0] *= args.tokens_per_line  # a line is as wide as its words
     bboxes = torch.cat([corner, (corner + size).clamp(max=1000)], dim=-1)
+    line_start = torch.arange(tokens) // args.tokens_per_line
+    bboxes = bboxes[:, line_start * args.tokens_per_line]
     bboxes[:, [0, -1]] = 0
     attention_mask = torch.ones(batch, tokens, dtype=torch.bool)
     canvas = [side * args.stride for side in args.map_size]
@@ -223,7 +223,8 @@ def main() -> None:
         token_mask=word_token_mask(text['attention_mask']),
         valid_shapes=text['valid_shapes'])
     print(f'batch {args.batch}, {args.tokens} tokens '
-          f'({int(inputs["token_mask"].sum())} fused), {args.levels} '
+          f'({int(inputs["token_mask"].sum())} fused, '
+          f'{args.tokens_per_line} per box), {args.levels} '
           f'levels of {args.map_channels}x{height}x{width} maps, '
           f'{args.text_channels} text channels')
 
@@ -233,22 +234,8 @@ def main() -> None:
     error = max((a - b).abs().max().item() for a, b in zip(fused, looped))
     print(f'max abs difference fusion vs loop: {error:.2e}')
 
-    with torch.no_grad():
-        projected = fusion._project(inputs['text_states'])
-        projected_levels = [
-            proj(states)
-            for proj, states in zip(fusion.text_projs, inputs['text_states'])
-        ]
     for tensor in inputs['text_states'] + inputs['visual_maps']:
         tensor.requires_grad_(True)
-
-    def without_projection():
-        # An instance attribute hides the method: the cached projections.
-        fusion._project = lambda text_states: projected
-        try:
-            return fusion(**inputs)
-        finally:
-            del fusion._project
 
     cases = [
         ('forward', 'fusion', lambda: fusion(**inputs), False),
@@ -256,10 +243,6 @@ def main() -> None:
         ('forward+backward', 'fusion', lambda: fusion(**inputs), True),
         ('forward+backward', 'loop', lambda: loop_fusion(fusion, **inputs),
          True),
-        ('forward, projections cached', 'fusion', without_projection, False),
-        ('forward, projections cached', 'loop',
-         lambda: loop_fusion(fusion, projected=projected_levels, **inputs),
-         False),
     ]
     if args.skip_loop_backward:
         del cases[3]

@@ -2,32 +2,24 @@
 
 Every map cell receives the mean of the (projected) states of the text
 tokens whose box covers it, times a learnable per-channel gate that starts
-at zero. The sums over the covering tokens are computed for all levels,
-tokens and images at once with a summed-area table: each token adds its
-state at the four corners of its cell rectangle in a difference array
-(``+`` top-left and bottom-right, ``-`` top-right and bottom-left), and
-prefix sums along y and x turn the array into the sum over the covering
-tokens of every cell. The cost is ``O(L * C + H * W * C)`` instead of
-``O(L * H * W * C)``, and nothing loops over tokens or images in Python.
+at zero. Nothing loops over tokens, boxes or images in Python:
 
-The table is accumulated in float64: in float32 the rounding errors of the
-long prefix sums, which run through the sums of all the boxes on their
-way, reach 1e-5 on dense pages, whereas the sum of each cell's own tokens
-has far smaller errors.
+- tokens whose boxes cover the same cells (the tokens of one OCR line share
+  its box) are summed first, and the sums projected, once per box;
+- each box is cut into row spans of cells; a span adds its box's value at
+  its first cell and subtracts it after its last in a difference array, and
+  one prefix sum along x gives every cell the sum over its boxes. The cost
+  is ``O(S * C + H * W * C)`` for ``S`` spans instead of
+  ``O(L * H * W * C)``.
 """
 from typing import Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmdet.registry import MODELS
 from mmdet.utils import OptMultiConfig
 from mmengine.model import BaseModule
 from torch import Tensor
-
-#: Signs of the corners (y0, x0), (y1, x1), (y0, x1), (y1, x0) of a box in
-#: the difference array of a summed-area table.
-CORNER_SIGNS = (1., 1., -1., -1.)
 
 
 def _prefix_sum_(tensor: Tensor, dim: int, reverse: bool = False) -> None:
@@ -50,92 +42,86 @@ def _prefix_sum_(tensor: Tensor, dim: int, reverse: bool = False) -> None:
             tensor.select(dim, index).add_(tensor.select(dim, index - 1))
 
 
-def _scatter_add_(table: Tensor, rows: Tensor, values: Tensor,
-                  sign: float) -> None:
-    """``table[rows] += sign * values`` in place, summing repeated rows."""
-    if sign == 1 and table.device.type == 'cpu':
-        # On CPU index_add_ with alpha 1 takes a parallel radix-sort path
-        # that stalls for tens of ms when other processes share the cores.
-        table.index_put_((rows, ), values, accumulate=True)
-    else:
-        table.index_add_(0, rows, values, alpha=sign)
+class _RowSpanSum(torch.autograd.Function):
+    """Sums of box values over the map cells their boxes cover.
 
+    Every box is cut into its rows of cells; each row span adds the box's
+    value at its first cell and subtracts it after its last one in a
+    difference array, and one prefix sum along x turns the array into each
+    cell's sum over the covering boxes. Text boxes are one or two cells
+    tall, so there are few spans; the prefix sums run over at most ``W``
+    cells, short enough for float32 (a 2D summed-area table would carry the
+    sums of whole pages through its prefix sums and need float64). The
+    backward takes suffix sums of the gradient along x and reads each span
+    at its two ends.
 
-class _BoxSum(torch.autograd.Function):
-    """Sums of token values over the map cells their boxes cover.
-
-    A summed-area table: the forward scatters the values at the box
-    corners and takes prefix sums; the backward takes suffix sums of the
-    gradient and reads each box's sum at its corners. The table has the
-    accumulation dtype; values and gradients keep theirs. Its rows are the
-    cells in ``(H, W, B)`` order, so that one 2D transpose turns it into
-    ``(B, C, H, W)`` maps (2D transposes have a fast blocked copy on CPU;
-    other permutations copy element by element).
+    The table's rows are the cells in ``(H, W, B)`` order: the prefix sums
+    add whole contiguous ``(H, B, C)`` slabs. The result is a
+    ``(B, C, H, W)`` view of the table, read once by the caller's
+    ``addcmul`` (a transposed copy first was 25 % slower on CPU); the
+    gradient is copied into a table of the same order with one 2D
+    transpose (which has a fast blocked copy on CPU).
     """
 
     @staticmethod
-    def forward(ctx, values: Tensor, corners: Tensor, map_shape: tuple,
-                table_dtype: torch.dtype, out_dtype: torch.dtype) -> Tensor:
+    def forward(ctx, values: Tensor, span_box: Tensor, starts: Tensor,
+                ends: Tensor, map_shape: tuple, table_dtype: torch.dtype,
+                out_dtype: torch.dtype) -> Tensor:
         """
         Args:
-            values (Tensor): ``(T, ...)``, the values of T tokens, flattened
-                to ``(T, C)``.
-            corners (Tensor): ``(4, T)`` long, for each corner of
-                :data:`CORNER_SIGNS` its cell in the flattened
-                ``(H, W, B)`` maps; ``H * W * B`` drops the corner.
+            values (Tensor): ``(G, C)`` values of G boxes.
+            span_box (Tensor): ``(S,)`` long, the box of each row span.
+            starts (Tensor): ``(S,)`` long, the first cell of each span in
+                the flattened ``(H, W, B)`` maps.
+            ends (Tensor): ``(S,)`` long, the cell after the last one of
+                each span; ``H * W * B`` when the span ends at the right
+                edge.
             map_shape (tuple[int]): ``(B, H, W)``.
             table_dtype (torch.dtype): Accumulation dtype.
             out_dtype (torch.dtype): Dtype of the result.
 
         Returns:
-            Tensor: ``(B, C, H, W)``, each cell's sum over the tokens whose
-            box covers it.
+            Tensor: ``(B, C, H, W)`` (a view, not contiguous), each cell's
+            sum over the boxes that cover it.
         """
         batch_size, height, width = map_shape
         num_cells = batch_size * height * width
-        flat = values.new_empty(values.shape, dtype=table_dtype)
-        flat = flat.copy_(values).view(values.shape[0], -1)
-        channels = flat.shape[1]
-        table = flat.new_zeros(num_cells + 1, channels)
-        for rows, sign in zip(corners, CORNER_SIGNS):
-            _scatter_add_(table, rows, flat, sign)
+        channels = values.shape[1]
+        span_values = values.to(table_dtype).index_select(0, span_box)
+        table = span_values.new_zeros(num_cells + 1, channels)
+        table.index_put_((starts, ), span_values, accumulate=True)
+        table.index_put_((ends, ), span_values.neg_(), accumulate=True)
         cells = table[:num_cells].view(height, width, batch_size, channels)
-        _prefix_sum_(cells, 0)
         _prefix_sum_(cells, 1)
-        ctx.save_for_backward(corners)
-        ctx.values_shape = values.shape
+        ctx.save_for_backward(span_box, starts, ends)
+        ctx.num_values = values.shape[0]
         ctx.values_dtype = values.dtype
         ctx.table_dtype = table_dtype
-        cells = cells.to(out_dtype).view(height * width, -1)
-        sums = cells.new_empty((batch_size, channels, height, width))
-        sums.view(-1, height * width).copy_(cells.t())
-        return sums
+        # A (B, C, H, W) view: its reader makes the one pass over it.
+        return cells.to(out_dtype).permute(2, 3, 0, 1)
 
     @staticmethod
     def backward(ctx, grad_sums: Tensor) -> tuple:
-        corners, = ctx.saved_tensors
+        span_box, starts, ends = ctx.saved_tensors
         batch_size, channels, height, width = grad_sums.shape
         num_cells = batch_size * height * width
-        grad_cells = grad_sums.new_empty(
-            (height * width, batch_size, channels))
-        grad_cells.view(height * width, -1).copy_(grad_sums.contiguous().view(
-            -1, height * width).t())
-        # table[cell]: sum of the gradient over the cells below and right
-        # of it; the extra row is 0, the sum beyond the map.
+        # table[cell]: sum of the gradient over the cells right of it in
+        # its row; the extra row is 0, the sum beyond the right edge.
         table = grad_sums.new_empty((num_cells + 1, channels),
                                     dtype=ctx.table_dtype)
         table[num_cells].zero_()
-        cells = table[:num_cells].view(height, width, batch_size, channels)
-        cells.copy_(grad_cells.view(height, width, batch_size, channels))
-        del grad_cells
-        _prefix_sum_(cells, 0, reverse=True)
-        _prefix_sum_(cells, 1, reverse=True)
-        at_corners = table.index_select(0, corners.flatten()).view(
-            4, corners.shape[1], channels)
-        grad_values = (at_corners[0] + at_corners[1]) - (
-            at_corners[2] + at_corners[3])
-        grad_values = grad_values.to(ctx.values_dtype).view(ctx.values_shape)
-        return grad_values, None, None, None, None
+        table[:num_cells].view(height * width, -1).copy_(
+            grad_sums.contiguous().view(-1, height * width).t())
+        _prefix_sum_(
+            table[:num_cells].view(height, width, batch_size, channels),
+            1,
+            reverse=True)
+        span_grads = table.index_select(0, starts) - table.index_select(
+            0, ends)
+        grad_values = span_grads.new_zeros(ctx.num_values, channels)
+        grad_values.index_add_(0, span_box, span_grads)
+        return (grad_values.to(ctx.values_dtype), None, None, None, None,
+                None, None)
 
 
 @MODELS.register_module()
@@ -164,10 +150,10 @@ class TextBoxFusion(BaseModule):
     cell, so every fused token lands on at least one cell. Cell indices are
     computed in integer arithmetic, exactly.
 
-    The sums are accumulated in float64 (float32 on MPS), also under
-    autocast; the outputs have the dtype of the input maps. The table takes
-    ``8 * B * H * W * sum(map_channels)`` bytes for the duration of the
-    forward (and of the backward).
+    The sums are accumulated in float32 (or the maps' dtype if wider), also
+    under autocast; the outputs have the dtype of the input maps. The table
+    takes ``4 * B * H * W * sum(map_channels)`` bytes for the duration of
+    the forward (and of the backward).
 
     Args:
         text_channels (int): Channels of the text states.
@@ -253,52 +239,53 @@ class TextBoxFusion(BaseModule):
                 raise ValueError(f'{name} must be an integer (or bool) '
                                  f'tensor; got {tensor.dtype}')
 
-    def _project(self, text_states: Sequence[Tensor]) -> Tensor:
-        """Gated projections of all levels, channels concatenated.
+    def _project(self, box_states: Tensor, box_sizes: Tensor) -> Tensor:
+        """Gated projections of the summed states of each box, all levels.
 
         Args:
-            text_states (Sequence[Tensor]): ``(B, L, C_text)`` per level.
+            box_states (Tensor): ``(G, num_levels, text_channels)``, per box
+                and level the sum of the text states of its tokens.
+            box_sizes (Tensor): ``(G,)``, the number of tokens of each box.
 
         Returns:
-            Tensor: ``(B * L, sum(map_channels))``, or ``(B * L,
-            num_levels, C)`` with the same channels on every level; the
-            gate is folded into the weights.
+            Tensor: ``(G, sum(map_channels))``, per box the sum of the
+            projected states of its tokens, levels concatenated; the gate
+            is folded into the weights.
         """
         gates = self.gate.split(self.map_channels)
+        weights = [
+            proj.weight * gate[:, None]
+            for proj, gate in zip(self.text_projs, gates)
+        ]
+        biases = [
+            proj.bias * gate for proj, gate in zip(self.text_projs, gates)
+        ]
+        sizes = box_sizes.to(box_states.dtype)
         if len(set(self.map_channels)) == 1:
             # Same channels on every level: one batched matmul.
-            weight = torch.stack([
-                proj.weight * gate[:, None]
-                for proj, gate in zip(self.text_projs, gates)
-            ])
-            bias = torch.stack([
-                proj.bias * gate for proj, gate in zip(self.text_projs, gates)
-            ])
-            states = torch.stack(tuple(text_states)).flatten(1, 2)
-            values = torch.baddbmm(bias[:, None], states,
-                                   weight.transpose(1, 2))
-            return values.transpose(0, 1)
-        values = [
-            F.linear(
-                states.flatten(0, 1), proj.weight * gate[:, None],
-                proj.bias * gate)
-            for states, proj, gate in zip(text_states, self.text_projs, gates)
-        ]
-        return torch.cat(values, dim=1)
+            bias = torch.stack(biases)[:, None] * sizes[None, :, None]
+            values = torch.baddbmm(bias, box_states.transpose(0, 1),
+                                   torch.stack(weights).transpose(1, 2))
+            return values.transpose(0, 1).flatten(1)
+        return torch.cat([
+            torch.addmm(bias[None] * sizes[:, None], states, weight.t())
+            for states, weight, bias in zip(
+                box_states.unbind(1), weights, biases)
+        ], dim=1)
 
     def _cell_spans(self, starts: Tensor, ends: Tensor, sizes: Tensor,
                     num_cells: int) -> Tuple[Tensor, Tensor]:
         """Map cells covered along one axis, end exclusive.
 
         Args:
-            starts (Tensor): ``(B, L)`` box starts on the 0-1000 grid.
-            ends (Tensor): ``(B, L)`` box ends on the 0-1000 grid.
-            sizes (Tensor): ``(B, 1)`` valid size of each image in pixels.
+            starts (Tensor): ``(N,)`` box starts on the 0-1000 grid.
+            ends (Tensor): ``(N,)`` box ends on the 0-1000 grid.
+            sizes (Tensor): ``(N,)`` valid size of each image in pixels.
             num_cells (int): Cells of the map along this axis.
 
         Returns:
             tuple[Tensor, Tensor]: First cell in ``[0, num_cells - 1]`` and
-            end cell in ``[first + 1, num_cells]``, ``(B, L)`` each.
+            end cell in ``[first + 1, num_cells]``, ``(N,)`` each.
         """
         # cell = floor or ceil of (grid * size / 1000) / stride, exactly.
         denominator = 1000 * self.stride
@@ -314,6 +301,10 @@ class TextBoxFusion(BaseModule):
                 valid_shapes: Tensor) -> Tuple[Tensor, ...]:
         """Add the gated mean text state of the covering tokens to each
         cell.
+
+        Tokens whose boxes cover the same cells (the tokens of a line share
+        its box) are summed before the projection, which is linear; each
+        box then reaches its cells through :class:`_RowSpanSum`.
 
         Args:
             visual_maps (Sequence[Tensor]): ``num_levels`` maps
@@ -338,54 +329,74 @@ class TextBoxFusion(BaseModule):
                            valid_shapes)
         visual_maps = tuple(visual_maps)
         batch_size, _, height, width = visual_maps[0].shape
-        num_text = bboxes.shape[1]
-        if num_text == 0 or height == 0 or width == 0:
-            return visual_maps
         device = visual_maps[0].device
+        fused = token_mask.to(device).bool().flatten().nonzero()[:, 0]
+        if fused.numel() == 0 or height == 0 or width == 0:
+            return visual_maps
 
-        # Cell rectangles [y0, y1) x [x0, x1), (B, L) each.
+        # Cell rectangles [y0, y1) x [x0, x1) of the fused tokens, (F,).
         bboxes = bboxes.to(device=device, dtype=torch.long)
         valid_shapes = valid_shapes.to(device=device, dtype=torch.long)
-        x0, x1 = self._cell_spans(bboxes[..., 0], bboxes[..., 2],
-                                  valid_shapes[:, 1:], width)
-        y0, y1 = self._cell_spans(bboxes[..., 1], bboxes[..., 3],
-                                  valid_shapes[:, :1], height)
+        num_text = bboxes.shape[1]
+        image = fused.div(num_text, rounding_mode='floor')
+        bboxes = bboxes.flatten(0, 1)[fused]
+        valid_shapes = valid_shapes[image]
+        x0, x1 = self._cell_spans(bboxes[:, 0], bboxes[:, 2],
+                                  valid_shapes[:, 1], width)
+        y0, y1 = self._cell_spans(bboxes[:, 1], bboxes[:, 3],
+                                  valid_shapes[:, 0], height)
 
-        # Corner cells in the flattened (H, W, B) maps. Corners of unfused
-        # tokens, and those on the bottom or right edge (y1 == H or
-        # x1 == W), which precede no cell, go to a dump row.
+        # Boxes: the distinct (image, rectangle) of the tokens, (G,).
+        # (A 1D unique of a mixed-radix key: unique(dim=0) compares rows
+        # one by one.)
+        radices = (batch_size, height, height + 1, width, width + 1)
+        key = image
+        for digit, radix in zip((y0, y1, x0, x1), radices[1:]):
+            key = key * radix + digit
+        key, box_of_token = torch.unique(key, return_inverse=True)
+        digits = []
+        for radix in radices[:0:-1]:
+            digits.append(key % radix)
+            key = key.div(radix, rounding_mode='floor')
+        x1, x0, y1, y0 = digits
+        image = key
+        num_boxes = key.shape[0]
+        box_sizes = torch.zeros(
+            num_boxes, dtype=torch.long,
+            device=device).index_add_(0, box_of_token,
+                                      torch.ones_like(box_of_token))
+        states = torch.stack(tuple(text_states), dim=2).flatten(0, 1)[fused]
+        states = states.to(torch.promote_types(states.dtype, torch.float32))
+        box_states = states.new_zeros((num_boxes, ) +
+                                      states.shape[1:]).index_add_(
+                                          0, box_of_token, states)
+
+        # Row spans: the cells of row y from x0 to x1 - 1 of a box, (S,).
+        box_heights = y1 - y0
+        span_box = torch.repeat_interleave(box_heights)
+        first_span = box_heights.cumsum(0) - box_heights
+        span_y = y0[span_box] + torch.arange(
+            span_box.shape[0], device=device) - first_span[span_box]
+        span_image = image[span_box]
         num_cells = batch_size * height * width
-        image = torch.arange(batch_size, device=device)[:, None]
-        fused = token_mask.to(device).bool()
+        starts = (span_y * width + x0[span_box]) * batch_size + span_image
+        span_x1 = x1[span_box]
+        ends = torch.where(span_x1 < width,
+                           (span_y * width + span_x1) * batch_size +
+                           span_image, num_cells)
+        map_shape = (batch_size, height, width)
 
-        def corner_cells(y: Tensor, x: Tensor) -> Tensor:
-            inside = fused & (y < height) & (x < width)
-            return torch.where(inside, (y * width + x) * batch_size + image,
-                               num_cells).flatten()
-
-        corners = torch.stack([
-            corner_cells(y0, x0),
-            corner_cells(y1, x1),
-            corner_cells(y0, x1),
-            corner_cells(y1, x0)
-        ])
-
-        # Number of fused tokens covering each cell, exact.
-        table_dtype = (
-            torch.float32 if device.type == 'mps' else torch.float64)
-        counts = torch.zeros(num_cells + 1, dtype=table_dtype, device=device)
-        ones = counts.new_ones(batch_size * num_text)
-        for rows, sign in zip(corners, CORNER_SIGNS):
-            _scatter_add_(counts, rows, ones, sign)
-        counts = counts[:num_cells].view(height, width, batch_size)
-        counts = counts.cumsum(0).cumsum(1).permute(2, 0, 1)[:, None]
         dtype = visual_maps[0].dtype
-        inv_counts = torch.where(counts > 0.5, counts.reciprocal(),
-                                 counts.new_zeros(())).to(dtype)
-
-        sums = _BoxSum.apply(
-            self._project(text_states), corners, (batch_size, height, width),
-            table_dtype, dtype)
+        table_dtype = torch.promote_types(dtype, torch.float32)
+        with torch.no_grad():  # tokens covering each cell, exact
+            counts = _RowSpanSum.apply(
+                box_sizes[:, None].to(table_dtype), span_box, starts, ends,
+                map_shape, table_dtype, table_dtype)
+            inv_counts = torch.where(counts > 0.5, counts.reciprocal(),
+                                     counts.new_zeros(())).to(dtype)
+        sums = _RowSpanSum.apply(
+            self._project(box_states, box_sizes), span_box, starts, ends,
+            map_shape, table_dtype, dtype)
         return tuple(
             torch.addcmul(visual_map, level_sums, inv_counts)
             for visual_map, level_sums in zip(

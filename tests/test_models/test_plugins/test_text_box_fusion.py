@@ -57,14 +57,15 @@ def reference_fusion(fusion, visual_maps, text_states, bboxes, token_mask,
     return outputs
 
 
-def make_text(num_words, seed=0):
+def make_text(num_words, seed=0, tokens_per_line=1):
     """Token boxes, attention mask and valid shapes of the padded batch.
 
     Sample 0 has ``num_words // 2`` words then padding, sample 1
     ``num_words`` words, sample 2 none. Besides random boxes there are
     zero-size boxes (one at 1000, 1000), boxes touching 1000, the whole
     page and repeated boxes. Padding tokens get random boxes too, to show
-    that they are ignored.
+    that they are ignored. With ``tokens_per_line`` > 1 the words come in
+    lines of that many tokens sharing one box, as OCRTokenLoad gives them.
     """
     generator = torch.Generator().manual_seed(seed)
     num_text = num_words + 2
@@ -83,6 +84,9 @@ def make_text(num_words, seed=0):
     ])
     count = min(len(special), num_text - 1)
     bboxes[:, 1:1 + count] = special[:count]
+    line_start = 1 + (torch.arange(num_words) // tokens_per_line *
+                      tokens_per_line)
+    bboxes[:, 1:num_words + 1] = bboxes[:, line_start]
     bboxes[:, 0] = 0  # <s>
     lengths = (num_words // 2 + 2, num_text, 2)
     attention_mask = torch.arange(num_text) < torch.tensor(lengths)[:, None]
@@ -92,9 +96,10 @@ def make_text(num_words, seed=0):
     return bboxes, attention_mask, valid_shapes
 
 
-def make_inputs(map_channels, num_words, seed=0):
+def make_inputs(map_channels, num_words, seed=0, tokens_per_line=1):
     generator = torch.Generator().manual_seed(seed)
-    bboxes, attention_mask, valid_shapes = make_text(num_words, seed)
+    bboxes, attention_mask, valid_shapes = make_text(num_words, seed,
+                                                     tokens_per_line)
     height, width = CANVAS[0] // STRIDE, CANVAS[1] // STRIDE
     visual_maps = [
         torch.randn(3, channels, height, width, generator=generator)
@@ -122,14 +127,17 @@ def make_fusion(map_channels, gate=True, seed=0):
     return fusion
 
 
-# 1000 words of up to 40% of the page: a float32 summed-area table would
-# be 1e-5 off here.
-@pytest.mark.parametrize('map_channels,num_words', [((8, 8, 8, 8), 20),
-                                                    ((8, 4, 6), 20),
-                                                    ((8, 8, 8, 8), 1000)])
-def test_equals_per_box_loop(map_channels, num_words):
+# 1000 words of up to 40% of the page: a float32 2D summed-area table
+# would be 1e-5 off here (its prefix sums carry whole pages). 300 tokens in
+# lines of 12 sharing a box: summed per box before the projection.
+@pytest.mark.parametrize('map_channels,num_words,tokens_per_line',
+                         [((8, 8, 8, 8), 20, 1), ((8, 4, 6), 20, 1),
+                          ((8, 8, 8, 8), 1000, 1), ((8, 8, 8, 8), 300, 12),
+                          ((8, 4, 6), 300, 12)])
+def test_equals_per_box_loop(map_channels, num_words, tokens_per_line):
     fusion = make_fusion(map_channels)
-    inputs = make_inputs(map_channels, num_words)
+    inputs = make_inputs(map_channels, num_words,
+                         tokens_per_line=tokens_per_line)
     assert inputs['token_mask'][2].sum() == 0
     assert inputs['token_mask'][0].sum() == num_words // 2
     with torch.no_grad():
@@ -159,10 +167,12 @@ def test_zero_gate_at_init_is_identity():
         assert torch.equal(output, visual_map)
 
 
-@pytest.mark.parametrize('map_channels', [(8, 8, 8, 8), (8, 4, 6)])
-def test_gradients(map_channels):
+@pytest.mark.parametrize('map_channels,tokens_per_line',
+                         [((8, 8, 8, 8), 1), ((8, 4, 6), 1),
+                          ((8, 8, 8, 8), 5)])
+def test_gradients(map_channels, tokens_per_line):
     fusion = make_fusion(map_channels)
-    inputs = make_inputs(map_channels, 20)
+    inputs = make_inputs(map_channels, 20, tokens_per_line=tokens_per_line)
     for tensor in inputs['visual_maps'] + inputs['text_states']:
         tensor.requires_grad_(True)
     weights = [torch.randn_like(m) for m in inputs['visual_maps']]
