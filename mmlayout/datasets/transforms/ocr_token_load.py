@@ -1,13 +1,13 @@
 """OCRTokenLoad: a page's OCR JSON -> token ids and their line boxes."""
 import os.path as osp
 from itertools import chain
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmdet.registry import TRANSFORMS
-from mmlayout.ocr import load_ocr_json, reading_order
+from mmlayout.ocr import OCRLine, load_ocr_json, reading_order
 
 # Per-process caches: a tokenizer is loaded once in each dataloader worker.
 _TOKENIZERS: Dict[str, object] = {}
@@ -159,7 +159,15 @@ class OCRTokenLoad(BaseTransform):
 
     Required Keys:
 
-    - img_path
+    - img_path (unless ``ocr_lines`` is given)
+
+    Optional Keys:
+
+    - ocr_lines (list[OCRLine]): The page's lines, given instead of the OCR
+      file (e.g. by :class:`mmlayout.apis.LayoutInferencer`: a PDF text
+      layer, or OCR run on the fly).
+    - ocr_shape (tuple): ``(height, width)`` of the page the ``ocr_lines``
+      boxes are in pixels of; needed with ``ocr_lines``.
 
     Added Keys:
 
@@ -170,7 +178,7 @@ class OCRTokenLoad(BaseTransform):
       the N kept lines in reading order, pixels of the OCR page.
     - text_ocr_shape (tuple): ``(height, width)`` of the OCR page, None when
       the OCR file is missing.
-    - text_ocr_path (str): The OCR file.
+    - text_ocr_path (str): The OCR file (None with ``ocr_lines``).
     - text_pad_token_id (int): The tokenizer's padding id.
 
     Args:
@@ -287,29 +295,50 @@ class OCRTokenLoad(BaseTransform):
             chars_per_token = max(chars[start] / max(total, 1), 0.1)
         return ids
 
-    def transform(self, results: dict) -> dict:
-        """Add the page's tokens and line boxes to ``results``.
-
-        Args:
-            results (dict): Needs ``img_path``.
+    def _page_lines(
+            self, results: dict
+    ) -> Tuple[List[OCRLine], Optional[Tuple[float, float]], Optional[str]]:
+        """The page's lines, given in ``results`` or read from its OCR file.
 
         Returns:
-            dict: ``results`` with the keys listed in the class docstring.
+            tuple: The lines, ``(height, width)`` of the page their boxes
+            are in pixels of (None for a missing file with
+            ``on_missing='empty'``) and the OCR file (None for given lines).
         """
+        if 'ocr_lines' in results:
+            if 'ocr_shape' not in results:
+                raise KeyError("OCRTokenLoad: results with 'ocr_lines' need "
+                               "'ocr_shape', the (height, width) of the "
+                               'page the line boxes are in pixels of')
+            return list(results['ocr_lines']), tuple(
+                results['ocr_shape']), None
         if 'img_path' not in results:
             raise KeyError("OCRTokenLoad needs results['img_path'] to find "
-                           'the OCR file')
+                           "the OCR file, or results['ocr_lines']")
         path = self.ocr_path(results['img_path'])
         try:
             width, height, lines = load_ocr_json(path)
-            ocr_shape = (height, width)
         except FileNotFoundError:
             if self.on_missing == 'error':
                 raise FileNotFoundError(
                     f'OCR file {path} of image {results["img_path"]} does not '
                     'exist: run data_tools/ocr_images.py, check ocr_root, or '
                     "set on_missing='empty'") from None
-            width, lines, ocr_shape = 1.0, [], None
+            return [], None, path
+        return lines, (height, width), path
+
+    def transform(self, results: dict) -> dict:
+        """Add the page's tokens and line boxes to ``results``.
+
+        Args:
+            results (dict): Needs ``img_path``, or ``ocr_lines`` and
+                ``ocr_shape``.
+
+        Returns:
+            dict: ``results`` with the keys listed in the class docstring.
+        """
+        lines, ocr_shape, path = self._page_lines(results)
+        height, width = ocr_shape if ocr_shape is not None else (1.0, 1.0)
         # Outer whitespace is no content (a BPE would make tokens of it).
         texts = [line.text.strip() for line in lines]
         lines = [line for line, text in zip(lines, texts) if text]

@@ -10,7 +10,7 @@ from transformers import AutoTokenizer
 from mmlayout.datasets.transforms import OCRTokenLoad, get_tokenizer
 from mmlayout.datasets.transforms.ocr_token_load import (fit_lines_to_budget,
                                                          keep_leading_lines)
-from mmlayout.ocr import OCRFormatError
+from mmlayout.ocr import OCRFormatError, OCRLine
 
 LINES_EN = [
     ('Deep learning for document layout analysis.', (40, 20, 560, 50)),
@@ -288,3 +288,18 @@ def test_missing_tokenizer_names_the_config_key(tmp_path):
     assert 'build_tokenizer.py' in str(error.value)
     with pytest.raises(ValueError, match='config key `tokenizer`'):
         OCRTokenLoad(tokenizer=None)
+
+
+def test_lines_given_instead_of_a_file(tmp_path):
+    from_file = _load(tmp_path, LINES_EN)
+    transform = OCRTokenLoad(tokenizer=english_bpe_tokenizer())
+    lines = [OCRLine(text, box) for text, box in LINES_EN]
+    given = transform(dict(ocr_lines=lines, ocr_shape=(400, 600)))
+    for key in ('text_input_ids', 'text_line_index', 'text_line_bboxes'):
+        np.testing.assert_array_equal(given[key], from_file[key])
+    assert given['text_ocr_shape'] == (400, 600)
+    assert given['text_ocr_path'] is None
+    with pytest.raises(KeyError, match='ocr_shape'):
+        transform(dict(ocr_lines=lines))
+    with pytest.raises(KeyError, match='img_path'):
+        transform(dict())
