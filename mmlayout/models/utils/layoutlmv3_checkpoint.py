@@ -297,7 +297,7 @@ def resize_pos_embed(pos_embed: Tensor, grid_size: Tuple[int, int]) -> Tensor:
     return torch.cat([cls_pos, patch_pos.flatten(2).transpose(1, 2)], dim=1)
 
 
-def _fit_shapes(state_dict: Dict, sources: Dict,
+def fit_shapes(state_dict: Dict, sources: Dict,
                 model_state: Dict[str, Tensor]
                 ) -> Tuple[Dict, List[str], List[str]]:
     """Check shapes against the model, fuse qkv, resize ``pos_embed``.
@@ -400,7 +400,7 @@ def load_layoutlmv3_weights(model: nn.Module,
     model_state = model.state_dict()
     # misshapen tensors are reported as such, not as missing
     missing = [key for key in model_state if key not in state_dict]
-    state_dict, not_in_model, shape_errors = _fit_shapes(
+    state_dict, not_in_model, shape_errors = fit_shapes(
         state_dict, sources, model_state)
     unexpected += not_in_model
     not_allowed = [key for key in missing if not key.startswith(allow_missing)]
