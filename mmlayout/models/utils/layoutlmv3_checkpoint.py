@@ -298,8 +298,8 @@ def resize_pos_embed(pos_embed: Tensor, grid_size: Tuple[int, int]) -> Tensor:
 
 
 def fit_shapes(state_dict: Dict, sources: Dict,
-                model_state: Dict[str, Tensor]
-                ) -> Tuple[Dict, List[str], List[str]]:
+               model_state: Dict[str, Tensor]
+               ) -> Tuple[Dict, List[str], List[str]]:
     """Check shapes against the model, fuse qkv, resize ``pos_embed``.
 
     Returns:
