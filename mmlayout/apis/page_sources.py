@@ -106,6 +106,8 @@ def iter_page_sources(inputs: InputType,
                       pdf_dpi: float = 144) -> Iterator[PageSource]:
     """The pages of the inputs, in order.
 
+    An input that does not exist gives one failing page.
+
     Args:
         inputs: An image or PDF file, a folder of them, a glob, an
             ``(H, W, 3)`` RGB array, or a list of these.
@@ -119,7 +121,13 @@ def iter_page_sources(inputs: InputType,
             yield PageSource(f'array_{index:04d}', '', None,
                              lambda array=array: (array, None))
             continue
-        for path in list_input_files(str(item)):
+        try:
+            paths = list_input_files(str(item))
+        except FileNotFoundError as e:
+            stem = osp.splitext(osp.basename(str(item)))[0]
+            yield _failing_page(stem, str(item), None, e)
+            continue
+        for path in paths:
             if path.lower().endswith(PDF_EXTENSION):
                 yield from _pdf_pages(path, pdf_dpi)
             else:
