@@ -36,7 +36,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Detect the layout of pages (images, folders, PDFs) and '
         'write regions with their text.')
     parser.add_argument('config', help='model config')
-    parser.add_argument('checkpoint', help='trained weights (.pth)')
+    parser.add_argument(
+        'checkpoint',
+        help="trained weights (.pth); 'none' keeps the initial weights "
+        '(to try the tool)')
     parser.add_argument(
         'inputs', nargs='+', help='image or PDF files, folders or globs')
     parser.add_argument('--out-dir', required=True, help='output folder')
@@ -85,7 +88,7 @@ def main(argv=None) -> int:
     ocr_kwargs = {'lang': args.ocr_lang} if args.ocr_lang else None
     inferencer = LayoutInferencer(
         args.config,
-        args.checkpoint,
+        None if args.checkpoint == 'none' else args.checkpoint,
         device=args.device,
         ocr=args.ocr,
         ocr_cache=args.ocr_cache,
