@@ -5,14 +5,17 @@ registries, so configs only need
 ``custom_imports=dict(imports=['mmlayout'], allow_failed_imports=False)``.
 It also allow-lists the few non-tensor types MMEngine stores in its
 checkpoints, so resuming works with ``torch.load``'s ``weights_only`` default,
-and lets mmcv's float32-only CPU ops run under CPU autocast (``--amp``).
+makes MMEngine write local files (checkpoints) atomically, and lets mmcv's
+float32-only CPU ops run under CPU autocast (``--amp``).
 """
 from . import datasets, engine, models  # noqa: F401  (registration)
 from .utils import (allow_mmengine_checkpoints,
-                    run_mmcv_ops_in_float32_under_cpu_autocast)
+                    run_mmcv_ops_in_float32_under_cpu_autocast,
+                    use_atomic_local_files)
 from .version import __version__
 
 allow_mmengine_checkpoints()
+use_atomic_local_files()
 run_mmcv_ops_in_float32_under_cpu_autocast()
 
 __all__ = ['__version__']
