@@ -40,7 +40,7 @@ setup(
         'ocr': ['rapidocr>=3.0', 'onnxruntime'],
         'paddle': ['paddleocr>=3.0', 'paddlepaddle'],
         'pdf': ['pypdfium2>=4.0'],
-        'tests': ['pytest', 'pytest-timeout', 'ruff'],
+        'tests': ['pytest', 'pytest-timeout', 'ruff', 'hypothesis>=6'],
     },
     classifiers=[
         'Programming Language :: Python :: 3',
