@@ -34,14 +34,14 @@ model = dict(roi_head=dict(bbox_head=[
 
 train_dataloader = dict(
     dataset=dict(
-        type='CocoDataset',
+        type='LayoutCocoDataset',
         metainfo=dict(classes=classes),
         data_root=data_root,
         ann_file='train.json',
         data_prefix=dict(img='images/')))
 val_dataloader = dict(
     dataset=dict(
-        type='CocoDataset',
+        type='LayoutCocoDataset',
         metainfo=dict(classes=classes),
         data_root=data_root,
         ann_file='val.json',

@@ -204,6 +204,8 @@ class LayoutInferencer:
                     ocr_shape=ocr_shape))
         except Exception as e:  # noqa: BLE001 - reported per page
             result.error = f'{type(e).__name__}: {e}'
+            if page.source and page.source not in result.error:
+                result.error = f'{page.source}: {result.error}'
             return result, None
         # Region text in pixels of the page.
         scale_y = result.height / ocr_shape[0]

@@ -44,12 +44,16 @@ def list_input_files(path: str) -> List[str]:
     itself.
 
     Raises:
-        FileNotFoundError: When ``path`` does not exist.
+        FileNotFoundError: When ``path`` does not exist, or is a folder
+            without images or PDFs.
     """
     if osp.isdir(path):
         files = sorted(
             osp.join(path, name) for name in os.listdir(path)
             if name.lower().endswith(IMAGE_EXTENSIONS + (PDF_EXTENSION, )))
+        if not files:
+            raise FileNotFoundError(f'folder {path!r} holds no images '
+                                    f'({", ".join(IMAGE_EXTENSIONS)}) or PDFs')
         return files
     if osp.exists(path):
         return [path]
@@ -106,7 +110,8 @@ def iter_page_sources(inputs: InputType,
                       pdf_dpi: float = 144) -> Iterator[PageSource]:
     """The pages of the inputs, in order.
 
-    An input that does not exist gives one failing page.
+    An input that does not exist (or a folder without pages) gives one
+    failing page.
 
     Args:
         inputs: An image or PDF file, a folder of them, a glob, an

@@ -1,5 +1,8 @@
 from .cdla import CDLADataset
+from .layout_coco import LayoutCocoDataset, check_coco
 from .publaynet import PubLayNetDataset
 from .transforms import *  # noqa: F401,F403
 
-__all__ = ['CDLADataset', 'PubLayNetDataset']
+__all__ = [
+    'CDLADataset', 'LayoutCocoDataset', 'PubLayNetDataset', 'check_coco'
+]

@@ -1,9 +1,10 @@
-from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
+
+from .layout_coco import LayoutCocoDataset
 
 
 @DATASETS.register_module()
-class CDLADataset(CocoDataset):
+class CDLADataset(LayoutCocoDataset):
     """CDLA: Chinese Document Layout Analysis (academic papers).
 
     Ten classes, in the order ``data_tools/cdla2coco.py`` writes them

@@ -1,9 +1,10 @@
-from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
+
+from .layout_coco import LayoutCocoDataset
 
 
 @DATASETS.register_module()
-class PubLayNetDataset(CocoDataset):
+class PubLayNetDataset(LayoutCocoDataset):
     """PubLayNet: layouts of PubMed Central articles, five classes.
 
     Its official COCO files name the categories ``text``, ``title``,

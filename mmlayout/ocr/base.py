@@ -43,7 +43,9 @@ def load_image_rgb(image: ImageInput) -> np.ndarray:
     """Read an image as an ``(H, W, 3)`` uint8 RGB array.
 
     Files are read with PIL and turned upright by their EXIF orientation, as
-    OpenCV (and so mmcv's ``LoadImageFromFile``) does.
+    OpenCV (and so mmcv's ``LoadImageFromFile``) does; 16-bit grey images
+    keep their top 8 bits (as OpenCV does), CMYK, palette, grey and RGBA
+    images are converted to RGB (alpha dropped).
 
     Args:
         image (str | PIL.Image.Image | np.ndarray): A path, a PIL image, or an
@@ -60,6 +62,13 @@ def load_image_rgb(image: ImageInput) -> np.ndarray:
         with Image.open(image) as opened:
             image = ImageOps.exif_transpose(opened)
             image.load()
+    if image.mode.startswith('I'):
+        # 16-bit (and 32-bit integer) grey: PIL's convert('RGB') would clip
+        # every value above 255 to white; keep the top 8 bits, as OpenCV
+        # (and so LoadImageFromFile) does.
+        grey = np.asarray(image).astype(np.int64)
+        grey = (grey >> 8) if grey.max(initial=0) > 255 else grey
+        return load_image_rgb(grey.clip(0, 255).astype(np.uint8))
     return np.asarray(image.convert('RGB'))
 
 
