@@ -10,3 +10,15 @@ TINY_ARCH = dict(
     max_text_positions=40,
     coord_dims=12,
     shape_dims=8)
+
+#: TINY_ARCH as a Hugging Face ``LayoutLMv3Config``'s fields.
+TINY_HF = dict(
+    hidden_size=64,
+    num_hidden_layers=12,
+    num_attention_heads=4,
+    intermediate_size=128,
+    vocab_size=100,
+    max_position_embeddings=40,
+    type_vocab_size=1,
+    coordinate_size=12,
+    shape_size=8)

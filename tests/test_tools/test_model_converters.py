@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from helpers.models import TINY_ARCH
+from helpers.models import TINY_ARCH, TINY_HF
 from model_converters import detectron2_layoutlmv3, hf2mmlayout
 from transformers import LayoutLMv3Config, LayoutLMv3Model
 
@@ -23,17 +23,6 @@ from mmlayout.models.backbones import LayoutLMv3MM
 from mmlayout.models.utils import CheckpointMismatchError
 
 CONFIG_ROOT = osp.join(osp.dirname(__file__), '..', '..', 'configs')
-#: TINY_ARCH in config.json terms.
-TINY_HF = dict(
-    hidden_size=64,
-    num_hidden_layers=12,
-    num_attention_heads=4,
-    intermediate_size=128,
-    vocab_size=100,
-    max_position_embeddings=40,
-    type_vocab_size=1,
-    coordinate_size=12,
-    shape_size=8)
 ARCH_ARGS = [f'{key}={value}' for key, value in TINY_ARCH.items()]
 #: Shrinks a config's LayoutLMv3 to TINY_ARCH (64 channels).
 TINY_OPTIONS = {

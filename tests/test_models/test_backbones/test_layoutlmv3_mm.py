@@ -13,7 +13,7 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.logging import HistoryBuffer
 from safetensors.torch import load_file
-from helpers.models import TINY_ARCH
+from helpers.models import TINY_ARCH, TINY_HF
 from transformers import LayoutLMv3Config, LayoutLMv3Model
 
 from mmlayout.models.backbones import LayoutLMv3MM, LayoutLMv3Output
@@ -24,17 +24,6 @@ from mmlayout.models.layers import (BiasedSelfAttention,
 from mmlayout.models.utils import (CheckpointMismatchError,
                                    load_layoutlmv3_weights, resize_pos_embed)
 
-# A 12-block model small enough for fast tests; 4 * 12 + 2 * 8 = 64.
-TINY_HF = dict(
-    hidden_size=64,
-    num_hidden_layers=12,
-    num_attention_heads=4,
-    intermediate_size=128,
-    vocab_size=100,
-    max_position_embeddings=40,
-    type_vocab_size=1,
-    coordinate_size=12,
-    shape_size=8)
 PAD_ID = 1
 
 
