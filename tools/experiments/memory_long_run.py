@@ -1,0 +1,132 @@
+"""Does memory stay flat over long runs? RSS of the inferencer over many
+pages, and of a training dataloader (with its workers) over many
+iterations.
+
+    python tools/experiments/memory_long_run.py infer CONFIG PAGES_DIR \\
+        [--checkpoint CKPT] [--ocr-cache DIR] [--pages 500] \\
+        [--marks 100 300 500] [--cfg-options k=v ...]
+    python tools/experiments/memory_long_run.py dataloader CONFIG \\
+        [--iters 2000] [--marks 500 1000 2000] [--cfg-options k=v ...]
+
+``PAGES_DIR`` is cycled when it has fewer pages than ``--pages``. Prints
+the resident set size (of this process, plus its dataloader workers) at
+each mark and the largest relative difference between the marks (goal:
+within 10 %).
+"""
+import argparse
+import itertools
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import Config, DictAction
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MiB (Linux)."""
+    with open(f'/proc/{pid}/statm') as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf('SC_PAGE_SIZE') / 2**20
+
+
+def children(pid: int):
+    """Direct child processes (the dataloader workers)."""
+    path = f'/proc/{pid}/task/{pid}/children'
+    if not osp.exists(path):
+        return []
+    with open(path) as f:
+        return [int(child) for child in f.read().split()]
+
+
+def total_rss_mb() -> float:
+    pid = os.getpid()
+    total = rss_mb(pid)
+    for child in children(pid):
+        try:
+            total += rss_mb(child)
+        except FileNotFoundError:  # a worker that just ended
+            pass
+    return total
+
+
+def report(figures) -> int:
+    values = [value for _, value in figures]
+    spread = (max(values) - min(values)) / min(values)
+    for mark, value in figures:
+        print(f'  at {mark:>5}: RSS {value:8.1f} MiB')
+    print(f'largest difference between the marks: {100 * spread:.1f} % '
+          f'({"within" if spread <= 0.10 else "beyond"} 10 %)')
+    return 0 if spread <= 0.10 else 1
+
+
+def run_infer(args) -> int:
+    from mmlayout.apis import LayoutInferencer
+    from mmlayout.apis.page_sources import list_input_files
+    inferencer = LayoutInferencer(
+        args.config, args.checkpoint, ocr_cache=args.ocr_cache,
+        cfg_options=args.cfg_options, batch_size=args.batch_size)
+    files = list_input_files(args.pages_dir)
+    inputs = list(itertools.islice(itertools.cycle(files), args.pages))
+    figures, failed = [], 0
+    for number, page in enumerate(inferencer(inputs, progress=True), 1):
+        failed += page.failed
+        if number in args.marks:
+            figures.append((number, total_rss_mb()))
+    print(f'{args.pages} pages ({len(files)} distinct), {failed} failed; '
+          'RSS of the inferencer process:')
+    return report(figures)
+
+
+def run_dataloader(args) -> int:
+    from mmengine.runner import Runner
+
+    import mmlayout  # noqa: F401
+    from mmlayout.utils import prepare_config
+    cfg = Config.fromfile(args.config)
+    prepare_config(cfg, args.config, '/tmp/memory_long_run', args.cfg_options)
+    loader = Runner.build_dataloader(cfg.train_dataloader,
+                                     seed=cfg.get('randomness', {}).get(
+                                         'seed', 0))
+    figures = []
+    batches = itertools.chain.from_iterable(itertools.repeat(loader))
+    from tqdm import tqdm
+    for number, _ in enumerate(
+            tqdm(itertools.islice(batches, args.iters), total=args.iters,
+                 unit='it'), 1):
+        if number in args.marks:
+            figures.append((number, total_rss_mb()))
+    print(f'{args.iters} iterations of the training dataloader '
+          f'({cfg.train_dataloader.num_workers} workers); RSS of the main '
+          'process and its workers:')
+    return report(figures)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = parser.add_subparsers(dest='mode', required=True)
+    infer = sub.add_parser('infer')
+    infer.add_argument('config')
+    infer.add_argument('pages_dir')
+    infer.add_argument('--checkpoint')
+    infer.add_argument('--ocr-cache')
+    infer.add_argument('--pages', type=int, default=500)
+    infer.add_argument('--batch-size', type=int, default=1)
+    infer.add_argument('--marks', type=int, nargs='+',
+                       default=[100, 300, 500])
+    loader = sub.add_parser('dataloader')
+    loader.add_argument('config')
+    loader.add_argument('--iters', type=int, default=2000)
+    loader.add_argument('--marks', type=int, nargs='+',
+                        default=[500, 1000, 2000])
+    for command in (infer, loader):
+        command.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    return run_infer(args) if args.mode == 'infer' else run_dataloader(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
