@@ -44,21 +44,30 @@ def list_pdfs(source: str) -> List[str]:
 def convert_pdf(pdf_path: str, out: str, dpi: float) -> Tuple[int, int]:
     """Render one PDF and write its text-layer OCR JSON files.
 
+    Pages whose image exists are skipped: the JSON of a page is written
+    before its image and both atomically, so an image means a finished
+    page, and a run killed midway resumes with the pages it had not done.
+
     Returns:
-        tuple: ``(pages, pages with a text layer)``.
+        tuple: ``(pages rendered now, of them with a text layer)``.
     """
     engine = pdf_text_engine()
     stem = osp.splitext(osp.basename(pdf_path))[0]
+
+    def image_path(index: int) -> str:
+        return osp.join(out, 'images', f'{stem}_{index + 1:04d}.png')
+
     pages = with_text = 0
-    for page in iter_pdf_pages(pdf_path, dpi):
+    for page in iter_pdf_pages(pdf_path, dpi,
+                               skip=lambda i: osp.exists(image_path(i))):
         name = f'{stem}_{page.index + 1:04d}'
-        with atomic_write(osp.join(out, 'images', name + '.png')) as f:
-            page.image.save(f, format='PNG')
         if page.lines:
             write_ocr_json(
                 osp.join(out, 'ocr', name + '.json'), page.image.width,
                 page.image.height, page.lines, engine)
             with_text += 1
+        with atomic_write(image_path(page.index)) as f:
+            page.image.save(f, format='PNG')
         pages += 1
     return pages, with_text
 
@@ -92,7 +101,8 @@ def main(argv=None) -> int:
             tqdm.write(f'FAILED {pdf_path}: {e}', file=sys.stderr)
             continue
         pages, with_text = pages + n, with_text + t
-    logger.info(f'{len(pdfs) - len(failed)} PDFs, {pages} pages rendered to '
+    logger.info(f'{len(pdfs) - len(failed)} PDFs, {pages} pages rendered '
+                '(pages already there skipped) to '
                 f'{osp.join(args.out, "images")}; {with_text} with a text '
                 f'layer -> {osp.join(args.out, "ocr")}; {len(failed)} PDFs '
                 'failed')

@@ -8,7 +8,7 @@ baseline). Boxes are the union of the glyphs' font boxes.
 """
 import ctypes
 import importlib.metadata
-from typing import Iterator, List, NamedTuple, Tuple
+from typing import Callable, Iterator, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 from PIL import Image
@@ -132,12 +132,18 @@ def pdf_text_engine() -> str:
     return f'pdf text layer (pypdfium2 {version})'
 
 
-def iter_pdf_pages(path: str, dpi: float = 144) -> Iterator[PDFPage]:
+def iter_pdf_pages(path: str,
+                   dpi: float = 144,
+                   skip: Optional[Callable[[int], bool]] = None
+                   ) -> Iterator[PDFPage]:
     """Render the pages of a PDF one by one with their text layer.
 
     Args:
         path (str): The PDF file.
         dpi (float): Render resolution. Defaults to 144.
+        skip (Callable, optional): Pages (by index from 0) for which it
+            returns True are neither rendered nor yielded (e.g. pages done
+            before an interruption).
 
     Raises:
         ValueError: When the file cannot be opened as a PDF (corrupt, or
@@ -151,6 +157,8 @@ def iter_pdf_pages(path: str, dpi: float = 144) -> Iterator[PDFPage]:
                          'encrypted with a password)') from e
     try:
         for index in range(len(pdf)):
+            if skip is not None and skip(index):
+                continue
             page = pdf[index]
             try:
                 image = page.render(scale=dpi / 72).to_pil().convert('RGB')

@@ -49,3 +49,17 @@ def test_text_layer_matches_drawn_text(tmp_path, rotation):
 def test_missing_input(tmp_path):
     with pytest.raises(ValueError, match='no PDF files'):
         pdf2pages.main([str(tmp_path / '*.pdf'), '--out', str(tmp_path)])
+
+
+def test_rerun_renders_only_missing_pages(tmp_path):
+    make_pdf(tmp_path / 'paper.pdf')
+    out = tmp_path / 'out'
+    args = [str(tmp_path / 'paper.pdf'), '--out', str(out), '--dpi', '50']
+    assert pdf2pages.main(args) == 0
+    first, second = (out / 'images' / f'paper_000{i}.png' for i in (1, 2))
+    kept = first.stat().st_mtime_ns, first.stat().st_ino
+    second.unlink()  # as if killed before this page
+    assert pdf2pages.main(args) == 0
+    assert (first.stat().st_mtime_ns, first.stat().st_ino) == kept
+    assert second.exists()
+    assert not list(out.rglob('.*.tmp'))
