@@ -486,7 +486,19 @@ class LayoutLMv3MM(BaseModule):
         cls_token = (self.cls_token + self.pos_embed[:, :1]).expand(
             images.shape[0], -1, -1)
         patches = patches.flatten(2).transpose(1, 2) + patch_pos
-        return self.visual_norm(torch.cat([cls_token, patches], dim=1))
+        tokens = self.visual_norm(torch.cat([cls_token, patches], dim=1))
+        if valid_grids is None:
+            return tokens
+        # Patches beyond an image's valid grid hold only the patch bias,
+        # whose LayerNorm (a near-constant vector) would multiply their
+        # gradient by up to 1 / sqrt(eps): zero them (they are masked as
+        # attention keys anyway), so no gradient flows back through them.
+        rows = torch.arange(grid_h, device=images.device)[None, :, None]
+        cols = torch.arange(grid_w, device=images.device)[None, None, :]
+        inside = (rows < valid_grids[:, 0, None, None]) & (
+            cols < valid_grids[:, 1, None, None])
+        inside = F.pad(inside.flatten(1), (1, 0), value=True)
+        return tokens * inside[..., None].to(tokens.dtype)
 
     def _visual_layout(
         self, valid_shapes: Optional[Tensor], valid_grids: Optional[Tensor],
