@@ -8,7 +8,8 @@
 #   bash tools/experiments/text_vs_image_synth.sh
 #
 # Writes data/synth_text_decided/ and data/synth_ordinary_val/, and WORK_DIR
-# (default work_dirs/synth_text_vs_image).
+# (default work_dirs/synth_text_vs_image): per-class AP of both models on
+# both page sets, and the confusion matrices between classes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -39,7 +40,8 @@ for twin in text image_only; do
     $PY tools/train.py "$config" --work-dir "$WORK/$twin"
     checkpoint="$(cat "$WORK/$twin/last_checkpoint")"
     say "testing on text-decided pages"
-    $PY tools/test.py "$config" "$checkpoint" --work-dir "$WORK/$twin"
+    $PY tools/test.py "$config" "$checkpoint" --work-dir "$WORK/$twin" \
+        --out "$WORK/$twin/predictions.pkl"
     say "testing on ordinary pages"
     $PY tools/test.py "$config" "$checkpoint" \
         --work-dir "$WORK/${twin}_ordinary" --cfg-options "${ordinary[@]}"
@@ -47,6 +49,12 @@ done
 say "text-decided pages"
 $PY tools/analysis_tools/compare_metrics.py "$WORK/text" "$WORK/image_only" \
     --names text-aware image-only
+for twin in text image_only; do
+    say "confusion between classes on text-decided pages: $twin"
+    $PY tools/analysis_tools/confusion_matrix.py \
+        "$DATA/val/annotations.json" "$WORK/$twin/predictions.pkl" \
+        --out "$WORK/$twin/confusion"
+done
 say "ordinary pages"
 $PY tools/analysis_tools/compare_metrics.py "$WORK/text_ordinary" \
     "$WORK/image_only_ordinary" --names text-aware image-only
