@@ -33,6 +33,8 @@ from typing import Dict, List
 
 import torch
 
+import mmlayout  # noqa: F401  allow-lists MMEngine's checkpoint types
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
