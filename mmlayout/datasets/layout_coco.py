@@ -42,22 +42,15 @@ def check_coco(dataset: dict, path: str) -> None:
             raise ValueError(
                 f'{path}: field {field!r}: {len(repeated)} ids occur more '
                 f'than once (e.g. {repeated[:_SHOWN]}); each must be unique')
-    image_ids = {image['id'] for image in images}
-    category_ids = {category['id'] for category in categories}
-    orphans = [a['id'] for a in annotations if a.get('image_id') not in
-               image_ids]
-    if orphans:
-        raise ValueError(
-            f'{path}: field \'annotations\': {len(orphans)} annotations refer '
-            f'to image ids not in \'images\' (annotation ids '
-            f'{orphans[:_SHOWN]})')
-    unknown = [a['id'] for a in annotations if a.get('category_id') not in
-               category_ids]
-    if unknown:
-        raise ValueError(
-            f'{path}: field \'annotations\': {len(unknown)} annotations refer '
-            f'to category ids not in \'categories\' (annotation ids '
-            f'{unknown[:_SHOWN]})')
+    for key, field, items in (('image_id', 'images', images),
+                              ('category_id', 'categories', categories)):
+        known = {item['id'] for item in items}
+        orphans = [a['id'] for a in annotations if a.get(key) not in known]
+        if orphans:
+            raise ValueError(
+                f'{path}: field \'annotations\': {len(orphans)} annotations '
+                f'refer to {key.split("_")[0]} ids not in {field!r} '
+                f'(annotation ids {orphans[:_SHOWN]})')
     empty = []
     for annotation in annotations:
         box = annotation.get('bbox')

@@ -464,14 +464,17 @@ class LayoutLMv3MM(BaseModule):
                 F.pad(patch_pos, (0, 0, 0, grid_w - cols, 0, grid_h - rows)))
         return torch.stack(per_size).flatten(1, 2)[which]
 
-    def _embed_image(self, images: Tensor,
-                     valid_grids: Optional[Tensor]) -> Tensor:
+    def _embed_image(self, images: Tensor, valid_grids: Optional[Tensor],
+                     visual_mask: Optional[Tensor]) -> Tensor:
         """Embed images into ``[CLS ; patches]`` tokens.
 
         Args:
             images (Tensor): Shape ``(B, 3, H, W)``.
             valid_grids (Tensor, optional): ``(B, 2)`` patch grid of each
                 image's valid area; None when no image is padded.
+            visual_mask (Tensor, optional): ``(B, 1 + N)`` bool, False on
+                patches beyond an image's valid grid (see
+                :meth:`_visual_layout`); None when no image is padded.
 
         Returns:
             Tensor: Shape ``(B, 1 + H / 16 * W / 16, C)``.
@@ -487,18 +490,13 @@ class LayoutLMv3MM(BaseModule):
             images.shape[0], -1, -1)
         patches = patches.flatten(2).transpose(1, 2) + patch_pos
         tokens = self.visual_norm(torch.cat([cls_token, patches], dim=1))
-        if valid_grids is None:
+        if visual_mask is None:
             return tokens
         # Patches beyond an image's valid grid hold only the patch bias,
         # whose LayerNorm (a near-constant vector) would multiply their
         # gradient by up to 1 / sqrt(eps): zero them (they are masked as
         # attention keys anyway), so no gradient flows back through them.
-        rows = torch.arange(grid_h, device=images.device)[None, :, None]
-        cols = torch.arange(grid_w, device=images.device)[None, None, :]
-        inside = (rows < valid_grids[:, 0, None, None]) & (
-            cols < valid_grids[:, 1, None, None])
-        inside = F.pad(inside.flatten(1), (1, 0), value=True)
-        return tokens * inside[..., None].to(tokens.dtype)
+        return tokens * visual_mask[..., None].to(tokens.dtype)
 
     def _visual_layout(
         self, valid_shapes: Optional[Tensor], valid_grids: Optional[Tensor],
@@ -560,10 +558,10 @@ class LayoutLMv3MM(BaseModule):
         grid_h = images.shape[2] // self.patch_size
         grid_w = images.shape[3] // self.patch_size
 
-        tokens = self._embed_image(images, valid_grids)
-        num_visual = tokens.shape[1]
         visual_boxes, visual_positions, visual_mask = self._visual_layout(
-            valid_shapes, valid_grids, grid_h, grid_w, tokens.device)
+            valid_shapes, valid_grids, grid_h, grid_w, images.device)
+        tokens = self._embed_image(images, valid_grids, visual_mask)
+        num_visual = tokens.shape[1]
         num_text = 0 if input_ids is None else input_ids.shape[1]
         text_mask = key_mask = None
         if input_ids is not None:
