@@ -1,7 +1,9 @@
 # A tiny text-aware LayoutLMv3 Cascade R-CNN, trained from scratch on the
 # synthetic pages on a CPU: the CNN baseline's light heads with a 4-block,
 # 256-channel LayoutLMv3MM (vocabulary of a tokenizer built from the
-# training pages), TextBoxFusion and SimpleFeaturePyramid; short side 512.
+# training pages), TextBoxFusion and SimpleFeaturePyramid; at the CNN
+# baseline's scales (short side 320-416, test 384), so that the two compare
+# like for like and a CPU step stays short.
 #
 #   python data_tools/synth_docs.py --out data/synth_cdla/train --seed 0 ...
 #   python data_tools/build_tokenizer.py data/synth_cdla/train/ocr \
@@ -43,19 +45,19 @@ model = dict(
         out_channels=128,
         num_outs=5))
 
-# Image-only and text-aware pipelines at the same scales (the image-only
-# twin uses the first pair).
+# Image-only and text-aware pipelines at the baseline's scales (the
+# image-only twin uses the first pair).
 image_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='RandomChoiceResize',
-         scales=[(1333, short) for short in (480, 512, 544)],
+         scales=[(1333, short) for short in range(320, 417, 32)],
          keep_ratio=True),
     dict(type='PackDetInputs')
 ]
 image_test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1333, 512), keep_ratio=True),
+    dict(type='Resize', scale=(1333, 384), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
