@@ -78,12 +78,14 @@ def run_infer(args) -> int:
 
 
 def run_dataloader(args) -> int:
+    from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
 
     import mmlayout  # noqa: F401
     from mmlayout.utils import prepare_config
     cfg = Config.fromfile(args.config)
     prepare_config(cfg, args.config, '/tmp/memory_long_run', args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
     loader = Runner.build_dataloader(cfg.train_dataloader,
                                      seed=cfg.get('randomness', {}).get(
                                          'seed', 0))
