@@ -1,7 +1,7 @@
 """LayoutInferencer: a trained layout model on images, folders and PDFs."""
 import copy
 import os.path as osp
-from typing import Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -17,6 +17,13 @@ from mmlayout.ocr import load_ocr_json, reading_order
 from mmlayout.utils.runtime import apply_text_keys
 from .page_sources import InputType, PageSource, iter_page_sources
 from .results import PageResult, Region, assign_lines
+
+
+class _PreparedPage(NamedTuple):
+    """A page read and through the test pipeline, waiting for the model."""
+    result: PageResult
+    data: Optional[dict]  # None when the page failed
+    lines: List[OCRLine]  # its text lines, in pixels of the page
 
 #: Transforms of a test pipeline that read files or ground truth; the
 #: inferencer hands the pipeline the image (and the text) itself.
@@ -177,16 +184,15 @@ class LayoutInferencer:
         if progress:
             from tqdm import tqdm
             sources = tqdm(sources, unit='page', dynamic_ncols=True)
-        batch: List[Tuple[PageResult, dict]] = []
+        batch: List[_PreparedPage] = []
         for page in sources:
-            result, data = self._prepare(page)
-            batch.append((result, data))
-            if sum(data is not None for _, data in batch) == self.batch_size:
+            batch.append(self._prepare(page))
+            if sum(p.data is not None for p in batch) == self.batch_size:
                 yield from self._run(batch)
                 batch = []
         yield from self._run(batch)
 
-    def _prepare(self, page: PageSource) -> Tuple[PageResult, Optional[dict]]:
+    def _prepare(self, page: PageSource) -> _PreparedPage:
         """Read a page and its text and run the test pipeline on them; on
         failure the result carries the error and the data is None."""
         result = PageResult(page.page_id, page.source, page.page_index)
@@ -206,36 +212,39 @@ class LayoutInferencer:
             result.error = f'{type(e).__name__}: {e}'
             if page.source and page.source not in result.error:
                 result.error = f'{page.source}: {result.error}'
-            return result, None
+            return _PreparedPage(result, None, [])
         # Region text in pixels of the page.
         scale_y = result.height / ocr_shape[0]
         scale_x = result.width / ocr_shape[1]
-        result.unassigned_lines = [
+        lines = [
             OCRLine(line.text, (line.box[0] * scale_x, line.box[1] * scale_y,
                                 line.box[2] * scale_x, line.box[3] * scale_y),
                     line.score) for line in lines if line.text.strip()
         ]
-        return result, data
+        return _PreparedPage(result, data, lines)
 
-    def _run(self, batch: Sequence[Tuple[PageResult, Optional[dict]]]
-             ) -> Iterator[PageResult]:
+    def _run(self, batch: Sequence[_PreparedPage]) -> Iterator[PageResult]:
         """Run the model on the readable pages of a batch and yield all of
-        them in order."""
-        ready = [(result, data) for result, data in batch if data is not None]
+        them in order; when the model fails, the pages keep their text as
+        unassigned lines beside the error."""
+        ready = [page for page in batch if page.data is not None]
         if ready:
             try:
                 with torch.no_grad():
                     samples = self.model.test_step(
-                        pseudo_collate([data for _, data in ready]))
-                for (result, _), sample in zip(ready, samples):
-                    self._fill_regions(result, sample.pred_instances)
+                        pseudo_collate([page.data for page in ready]))
+                for page, sample in zip(ready, samples):
+                    self._fill_regions(page.result, sample.pred_instances,
+                                       page.lines)
             except Exception as e:  # noqa: BLE001 - reported per page
-                for result, _ in ready:
-                    result.error = f'{type(e).__name__}: {e}'
-        for result, _ in batch:
-            yield result
+                for page in ready:
+                    page.result.error = f'{type(e).__name__}: {e}'
+                    page.result.unassigned_lines = page.lines
+        for page in batch:
+            yield page.result
 
-    def _fill_regions(self, result: PageResult, instances) -> None:
+    def _fill_regions(self, result: PageResult, instances,
+                      lines: List[OCRLine]) -> None:
         """The regions above the score threshold, in reading order, each
         with its text lines."""
         scores = instances.scores.float().cpu().numpy()
@@ -244,7 +253,6 @@ class LayoutInferencer:
         boxes = instances.bboxes.float().cpu().numpy()[keep]
         boxes = boxes.clip(0, [result.width, result.height] * 2)
         labels = instances.labels.cpu().numpy()[keep]
-        lines = result.unassigned_lines
         per_region, unassigned = assign_lines(boxes, lines, result.width)
         regions = [
             Region(self.classes[label], int(label), float(scores[i]),

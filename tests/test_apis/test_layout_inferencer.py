@@ -105,6 +105,26 @@ def test_arrays_and_bad_inputs(inferencer, synth_root, tmp_path):
     check_page(last, 0)
 
 
+def test_model_failure_keeps_the_text(inferencer, synth_root, monkeypatch):
+    images = synth_root / 'train' / 'images'
+    first = sorted(images.iterdir())[0]
+    with open(synth_root / 'train' / 'ocr' / f'{first.stem}.json') as f:
+        num_lines = sum(bool(line['text'].strip())
+                        for line in json.load(f)['lines'])
+
+    def out_of_memory(data):
+        raise RuntimeError('out of memory')
+
+    monkeypatch.setattr(inferencer.model, 'test_step', out_of_memory)
+    inferencer.ocr_cache = str(synth_root / 'train' / 'ocr')
+    try:
+        page = next(iter(inferencer(str(first))))
+    finally:
+        inferencer.ocr_cache = None
+    assert page.error == 'RuntimeError: out of memory'
+    assert not page.regions and len(page.unassigned_lines) == num_lines
+
+
 def test_pdf_text_layer_and_broken_pdfs(inferencer, tmp_path):
     pdfium = pytest.importorskip('pypdfium2')
     from helpers.pdfs import DRAWN, make_pdf
