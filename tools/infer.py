@@ -22,10 +22,9 @@ import argparse
 import sys
 import time
 
-from mmengine.config import DictAction
-
 from mmlayout.apis import FORMATS, LayoutInferencer, build_writers
 from mmlayout.ocr import atomic_write
+from mmlayout.utils import add_cfg_options_argument
 
 #: Exit status when some pages failed and the others were written.
 EXIT_SOME_FAILED = 3
@@ -74,11 +73,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--keep-furniture',
         action='store_true',
         help='keep headers and footers in the Markdown')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value (e.g. tokenizer=DIR)')
+    add_cfg_options_argument(parser)
     return parser.parse_args(argv)
 
 

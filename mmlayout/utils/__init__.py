@@ -1,13 +1,14 @@
 from .atomic_files import AtomicLocalBackend, use_atomic_local_files
 from .checkpoint import allow_mmengine_checkpoints, mmengine_checkpoint_globals
 from .cpu_autocast import run_mmcv_ops_in_float32_under_cpu_autocast
-from .runtime import (cpu_has_native_bf16, cpu_model_name, enable_amp,
-                      init_cpu_distributed, parse_runner_args,
-                      prepare_config)
+from .runtime import (add_cfg_options_argument, cpu_has_native_bf16,
+                      cpu_model_name, enable_amp, init_cpu_distributed,
+                      parse_runner_args, prepare_config)
 from .tokenizer_training import TOKENIZER_KINDS, train_tokenizer
 
 __all__ = [
-    'AtomicLocalBackend', 'TOKENIZER_KINDS', 'allow_mmengine_checkpoints',
+    'AtomicLocalBackend', 'TOKENIZER_KINDS', 'add_cfg_options_argument',
+    'allow_mmengine_checkpoints',
     'cpu_has_native_bf16', 'cpu_model_name', 'enable_amp',
     'init_cpu_distributed', 'mmengine_checkpoint_globals',
     'parse_runner_args', 'prepare_config',

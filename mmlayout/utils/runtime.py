@@ -11,6 +11,16 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
 
+def add_cfg_options_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--cfg-options key=value ...`` (config overrides, parsed by
+    MMEngine's ``DictAction``) to a tool's parser."""
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value (e.g. tokenizer=DIR)')
+
+
 def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
     """Add the options every runner tool takes, then parse the command line.
 
@@ -25,11 +35,7 @@ def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
         '--amp',
         action='store_true',
         help='automatic mixed precision (fp16 on GPU, bf16 on CPU)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value')
+    add_cfg_options_argument(parser)
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],

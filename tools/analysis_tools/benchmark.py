@@ -37,11 +37,12 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from PIL import Image, ImageDraw, ImageFont
 
 from mmlayout.ocr import OCR_ENGINES, build_ocr_engine, write_ocr_json
-from mmlayout.utils import cpu_has_native_bf16, cpu_model_name, prepare_config
+from mmlayout.utils import (add_cfg_options_argument, cpu_has_native_bf16,
+                            cpu_model_name, prepare_config)
 from mmlayout.utils.fonts import find_cjk_font
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
@@ -78,11 +79,7 @@ def parse_args(argv=None):
                         "config's)")
     parser.add_argument('--with-ocr', choices=sorted(OCR_ENGINES),
                         help='run this OCR engine on every page, timed')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value (e.g. tokenizer=DIR)')
+    add_cfg_options_argument(parser)
     return parser.parse_args(argv)
 
 

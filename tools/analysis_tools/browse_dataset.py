@@ -27,12 +27,12 @@ from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from PIL import Image, ImageDraw, ImageFont
 from tqdm import tqdm
 
 from mmlayout.ocr import load_ocr_json
-from mmlayout.utils import prepare_config
+from mmlayout.utils import add_cfg_options_argument, prepare_config
 from mmlayout.utils.fonts import find_cjk_font
 
 #: Share of an OCR line's area that must lie in one region for the line to
@@ -63,11 +63,7 @@ def parse_args(argv=None):
                         help='draw the regions only')
     parser.add_argument('--show-text', action='store_true',
                         help="write each OCR line's text at its box")
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value (e.g. tokenizer=DIR)')
+    add_cfg_options_argument(parser)
     return parser.parse_args(argv)
 
 

@@ -19,7 +19,9 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
+
+from mmlayout.utils import add_cfg_options_argument
 
 
 def rss_mb(pid: int) -> float:
@@ -121,7 +123,7 @@ def parse_args(argv=None):
     loader.add_argument('--marks', type=int, nargs='+',
                         default=[500, 1000, 2000])
     for command in (infer, loader):
-        command.add_argument('--cfg-options', nargs='+', action=DictAction)
+        add_cfg_options_argument(command)
     return parser.parse_args(argv)
 
 
