@@ -38,12 +38,17 @@ model = dict(
         spatial_bias=True),
     fusion=dict(
         type='TextBoxFusion', text_channels=channels, map_channels=channels),
+    # From scratch, the FPN's unnormalised convs let the stride-4 level
+    # grow without bound (P2 mean |x| ~70 after 200 iterations, loss rising);
+    # GroupNorm there keeps every level bounded. (The published recipe has
+    # none: its backbone starts pretrained.)
     neck=dict(
         _delete_=True,
         type='SimpleFeaturePyramid',
         in_channels=channels,
         out_channels=128,
-        num_outs=5))
+        num_outs=5,
+        fpn_norm_cfg=dict(type='GN', num_groups=32)))
 
 # Image-only and text-aware pipelines at the baseline's scales (the
 # image-only twin uses the first pair).

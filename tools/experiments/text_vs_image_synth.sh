@@ -9,7 +9,8 @@
 #
 # Writes data/synth_text_decided/ and data/synth_ordinary_val/, and WORK_DIR
 # (default work_dirs/synth_text_vs_image): per-class AP of both models on
-# both page sets, and the confusion matrices between classes.
+# both page sets, and the confusion matrices between classes. PARALLEL=1
+# trains the two models side by side, each on half of the CPU threads.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -34,10 +35,26 @@ render "$ORDINARY/val" 1 60
 ordinary=(val_dataloader.dataset.data_root="$ORDINARY/"
           test_dataloader.dataset.data_root="$ORDINARY/"
           test_evaluator.ann_file="$ORDINARY/val/annotations.json")
+config_of() { echo "configs/experiments/synth_text_decided_layoutmm-tiny_$1.py"; }
+train() {  # twin
+    say "training $(config_of "$1")"
+    $PY tools/train.py "$(config_of "$1")" --work-dir "$WORK/$1"
+}
+if [ "${PARALLEL:-0}" = 1 ]; then
+    threads=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))
+    mkdir -p "$WORK"
+    pids=()
+    for twin in text image_only; do
+        OMP_NUM_THREADS=$threads train "$twin" > "$WORK/train_$twin.out" 2>&1 &
+        pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid"; done  # fails if one failed
+else
+    train text
+    train image_only
+fi
 for twin in text image_only; do
-    config="configs/experiments/synth_text_decided_layoutmm-tiny_${twin}.py"
-    say "training $config"
-    $PY tools/train.py "$config" --work-dir "$WORK/$twin"
+    config="$(config_of "$twin")"
     checkpoint="$(cat "$WORK/$twin/last_checkpoint")"
     say "testing on text-decided pages"
     $PY tools/test.py "$config" "$checkpoint" --work-dir "$WORK/$twin" \
