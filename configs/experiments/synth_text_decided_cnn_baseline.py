@@ -1,7 +1,8 @@
 # The CNN baseline (ResNet-18 Cascade R-CNN from scratch, image only) on the
 # text-decided synthetic pages, same seed, scales and schedule as the tiny
 # LayoutLMv3 pair: the reference for what 400 CPU iterations can reach.
-#   python tools/train.py configs/experiments/synth_text_decided_cnn_baseline.py
+#   python tools/train.py \
+#       configs/experiments/synth_text_decided_cnn_baseline.py
 _base_ = '../baselines/cascade-rcnn_r18_fpn_synth.py'
 
 data_root = 'data/synth_text_decided/'
