@@ -11,13 +11,17 @@ iterations.
 ``PAGES_DIR`` is cycled when it has fewer pages than ``--pages``. Prints
 the resident set size (of this process, plus its dataloader workers) at
 each mark and the largest relative difference between the marks (goal:
-within 10 %).
+within 10 %); for the inferencer also the RSS after glibc's
+``malloc_trim``, which tells memory in use from freed memory the allocator
+keeps.
 """
 import argparse
+import ctypes
 import itertools
 import os
 import os.path as osp
 import sys
+from typing import Optional
 
 from mmengine.config import Config
 
@@ -51,11 +55,27 @@ def total_rss_mb() -> float:
     return total
 
 
+def trimmed_rss_mb() -> Optional[float]:
+    """RSS of this process after glibc hands its free heap pages back to
+    the system (``malloc_trim``): memory still in use, without what the
+    allocator keeps for reuse. None where glibc is not the C library."""
+    try:
+        libc = ctypes.CDLL('libc.so.6')
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        return None
+    return rss_mb(os.getpid())
+
+
 def report(figures) -> int:
-    values = [value for _, value in figures]
+    """Print ``(mark, RSS, trimmed RSS)`` figures; 0 when the RSS values
+    are within 10 % of each other."""
+    values = [value for _, value, _ in figures]
     spread = (max(values) - min(values)) / min(values)
-    for mark, value in figures:
-        print(f'  at {mark:>5}: RSS {value:8.1f} MiB')
+    for mark, value, trimmed in figures:
+        after = '' if trimmed is None else (
+            f'  (after malloc_trim: {trimmed:8.1f} MiB)')
+        print(f'  at {mark:>5}: RSS {value:8.1f} MiB{after}')
     print(f'largest difference between the marks: {100 * spread:.1f} % '
           f'({"within" if spread <= 0.10 else "beyond"} 10 %)')
     return 0 if spread <= 0.10 else 1
@@ -73,7 +93,7 @@ def run_infer(args) -> int:
     for number, page in enumerate(inferencer(inputs, progress=True), 1):
         failed += page.failed
         if number in args.marks:
-            figures.append((number, total_rss_mb()))
+            figures.append((number, total_rss_mb(), trimmed_rss_mb()))
     print(f'{args.pages} pages ({len(files)} distinct), {failed} failed; '
           'RSS of the inferencer process:')
     return report(figures)
@@ -98,7 +118,7 @@ def run_dataloader(args) -> int:
             tqdm(itertools.islice(batches, args.iters), total=args.iters,
                  unit='it'), 1):
         if number in args.marks:
-            figures.append((number, total_rss_mb()))
+            figures.append((number, total_rss_mb(), None))
     print(f'{args.iters} iterations of the training dataloader '
           f'({cfg.train_dataloader.num_workers} workers); RSS of the main '
           'process and its workers:')
