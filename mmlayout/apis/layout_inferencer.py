@@ -25,6 +25,7 @@ class _PreparedPage(NamedTuple):
     data: Optional[dict]  # None when the page failed
     lines: List[OCRLine]  # its text lines, in pixels of the page
 
+
 #: Transforms of a test pipeline that read files or ground truth; the
 #: inferencer hands the pipeline the image (and the text) itself.
 _LOADERS = {'LoadImageFromFile', 'mmdet.LoadImageFromFile'}

@@ -25,7 +25,7 @@ from typing import Optional
 
 from mmengine.config import Config
 
-from mmlayout.utils import add_cfg_options_argument
+from mmlayout.utils import add_cfg_options_argument, prepare_config
 
 
 def rss_mb(pid: int) -> float:
@@ -103,8 +103,6 @@ def run_dataloader(args) -> int:
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
 
-    import mmlayout  # noqa: F401
-    from mmlayout.utils import prepare_config
     cfg = Config.fromfile(args.config)
     prepare_config(cfg, args.config, '/tmp/memory_long_run', args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
