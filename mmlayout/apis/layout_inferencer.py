@@ -14,6 +14,7 @@ from mmengine.runner import load_checkpoint
 import mmlayout  # noqa: F401  registers mmlayout components
 from mmlayout.ocr import BaseOCREngine, OCRLine, build_ocr_engine
 from mmlayout.ocr import load_ocr_json, reading_order
+from mmlayout.utils.memory import release_free_heap_memory
 from mmlayout.utils.runtime import apply_text_keys
 from .page_sources import InputType, PageSource, iter_page_sources
 from .results import PageResult, Region, assign_lines
@@ -80,6 +81,11 @@ class LayoutInferencer:
             ``--cfg-options`` (e.g. ``{'tokenizer': 'path/to/tokenizer'}``).
         ocr_kwargs (dict, optional): Arguments of the OCR engine (e.g.
             ``lang``).
+        release_memory_every (int): Every this many pages, return the
+            memory the C allocator keeps for reuse to the system, so that
+            the resident set size stays flat over long runs (see
+            :func:`~mmlayout.utils.release_free_heap_memory`); 0 never.
+            Defaults to 32.
     """
 
     def __init__(self,
@@ -92,9 +98,13 @@ class LayoutInferencer:
                  batch_size: int = 1,
                  pdf_dpi: float = 144,
                  cfg_options: Optional[dict] = None,
-                 ocr_kwargs: Optional[dict] = None) -> None:
+                 ocr_kwargs: Optional[dict] = None,
+                 release_memory_every: int = 32) -> None:
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+        if release_memory_every < 0:
+            raise ValueError(f'release_memory_every must be >= 0 (0: never), '
+                             f'got {release_memory_every}')
         if ocr_cache is not None and not osp.isdir(ocr_cache):
             raise FileNotFoundError(
                 f'OCR cache folder {ocr_cache!r} does not exist')
@@ -123,6 +133,7 @@ class LayoutInferencer:
         self.score_thr = score_thr
         self.batch_size = batch_size
         self.pdf_dpi = pdf_dpi
+        self.release_memory_every = release_memory_every
 
     @staticmethod
     def _classes(cfg: Config, meta: dict) -> Tuple[str, ...]:
@@ -186,11 +197,14 @@ class LayoutInferencer:
             from tqdm import tqdm
             sources = tqdm(sources, unit='page', dynamic_ncols=True)
         batch: List[_PreparedPage] = []
-        for page in sources:
+        for number, page in enumerate(sources, 1):
             batch.append(self._prepare(page))
             if sum(p.data is not None for p in batch) == self.batch_size:
                 yield from self._run(batch)
                 batch = []
+            if (self.release_memory_every
+                    and number % self.release_memory_every == 0):
+                release_free_heap_memory()
         yield from self._run(batch)
 
     def _prepare(self, page: PageSource) -> _PreparedPage:

@@ -1,6 +1,7 @@
 from .atomic_files import AtomicLocalBackend, use_atomic_local_files
 from .checkpoint import allow_mmengine_checkpoints, mmengine_checkpoint_globals
 from .cpu_autocast import run_mmcv_ops_in_float32_under_cpu_autocast
+from .memory import release_free_heap_memory
 from .runtime import (add_cfg_options_argument, cpu_has_native_bf16,
                       cpu_model_name, enable_amp, init_cpu_distributed,
                       parse_runner_args, prepare_config)
@@ -11,7 +12,7 @@ __all__ = [
     'allow_mmengine_checkpoints',
     'cpu_has_native_bf16', 'cpu_model_name', 'enable_amp',
     'init_cpu_distributed', 'mmengine_checkpoint_globals',
-    'parse_runner_args', 'prepare_config',
+    'parse_runner_args', 'prepare_config', 'release_free_heap_memory',
     'run_mmcv_ops_in_float32_under_cpu_autocast', 'train_tokenizer',
     'use_atomic_local_files'
 ]

@@ -125,6 +125,20 @@ def test_model_failure_keeps_the_text(inferencer, synth_root, monkeypatch):
     assert not page.regions and len(page.unassigned_lines) == num_lines
 
 
+@pytest.mark.parametrize('every, releases', [(3, 2), (0, 0)])
+def test_memory_released_every_n_pages(inferencer, synth_root, monkeypatch,
+                                       every, releases):
+    import mmlayout.apis.layout_inferencer as module
+    calls = []
+    monkeypatch.setattr(module, 'release_free_heap_memory',
+                        lambda: calls.append(1) or True)
+    monkeypatch.setattr(inferencer, 'release_memory_every', every)
+    images = sorted((synth_root / 'train' / 'images').iterdir())
+    pages = list(inferencer([str(path) for path in images[:4] * 2]))
+    assert len(pages) == 8 and not any(page.failed for page in pages)
+    assert len(calls) == releases
+
+
 def test_pdf_text_layer_and_broken_pdfs(inferencer, tmp_path):
     pdfium = pytest.importorskip('pypdfium2')
     from helpers.pdfs import DRAWN, make_pdf
@@ -155,4 +169,7 @@ def test_bad_arguments():
         LayoutInferencer(DEMO, batch_size=0, cfg_options=tiny_options())
     with pytest.raises(FileNotFoundError, match='OCR cache'):
         LayoutInferencer(DEMO, ocr_cache='/no/such/folder',
+                         cfg_options=tiny_options())
+    with pytest.raises(ValueError, match='release_memory_every'):
+        LayoutInferencer(DEMO, release_memory_every=-1,
                          cfg_options=tiny_options())
