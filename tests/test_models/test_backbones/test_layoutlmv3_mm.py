@@ -604,6 +604,26 @@ def test_any_image_size_changes_only_the_grid():
         assert output[0].shape == (2, 64, height // 16, width // 16)
 
 
+def test_convolutional_stem():
+    model = tiny_backbone(out_indices=(0, ), stem_channels=(8, 16, 32, 32))
+    convs = [m for m in model.patch_embed.modules()
+             if isinstance(m, torch.nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.stride) for c in convs] == [
+        (3, 8, (2, 2)), (8, 16, (2, 2)), (16, 32, (2, 2)), (32, 32, (2, 2)),
+        (32, 64, (1, 1))]
+    # Kaiming (std sqrt(2 / fan_in)), not the transformer's 0.02
+    first = convs[0].weight
+    assert 0.15 < first.std().item() < 0.45, first.std()
+    input_ids, bboxes, mask = make_text()
+    output = model(torch.randn(2, 3, 48, 80), input_ids, bboxes, mask)
+    assert output[0].shape == (2, 64, 3, 5)
+    output[0].sum().backward()
+    assert convs[0].weight.grad.abs().sum() > 0
+    for bad in ((8, 16, 32), (8, 16, 32, 0)):
+        with pytest.raises(ValueError, match='stem_channels must be 4'):
+            tiny_backbone(stem_channels=bad)
+
+
 def test_valid_area_patch_boxes():
     # an image that fills its canvas gets the boxes of the unpadded grid
     full = torch.tensor([[160, 96], [160, 96]])
