@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Why does the tiny LayoutLMv3 detector not learn where the CNN baseline
+# does? Short runs of image-only detectors on the text-decided synthetic
+# pages, each differing from the tiny LayoutLMv3 (or from the CNN) in one
+# part, all with the same seed, pages, heads and learning-rate schedule
+# (the first ITERS iterations of the 400-iteration one):
+#
+#   cnn               the CNN baseline (ResNet-18 + FPN, mmdet's CascadeRCNN)
+#   vit               the tiny LayoutLMv3MM image-only twin
+#   resnet16          ResNet-18 up to stride 16 -> SimpleFeaturePyramid, in
+#                     the tiny model's detector (LayoutCascadeRCNN, its
+#                     data preprocessor, neck and heads)
+#   resnet16_ln       the same, each position's feature vector LayerNorm-ed
+#                     as a ViT token is
+#   vit_embed_only    the tiny LayoutLMv3MM with its transformer blocks
+#                     skipped (patch embeddings and their LayerNorms only)
+#   vit_conv_stem     the tiny LayoutLMv3MM with a convolutional stem
+#
+#   bash tools/experiments/vit_stall_isolation.sh [VARIANT ...]
+#
+# Needs data/synth_text_decided (tools/experiments/text_vs_image_synth.sh
+# renders it). ITERS (default 120) iterations per run; WORK_DIR (default
+# work_dirs/vit_stall_isolation). Prints the first cascade stage's
+# classification loss every 20 iterations: ~0.97 is the background prior
+# (the heads classify nothing), below it the heads use the features.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+WORK="${WORK_DIR:-work_dirs/vit_stall_isolation}"
+ITERS="${ITERS:-120}"
+PY="${PYTHON:-.venv/bin/python}"
+[ -f data/synth_text_decided/train/annotations.json ] || {
+    echo "data/synth_text_decided is missing: run" \
+        "tools/experiments/text_vs_image_synth.sh first" >&2; exit 1; }
+VARIANTS=("$@")
+[ ${#VARIANTS[@]} -gt 0 ] || VARIANTS=(cnn vit resnet16 resnet16_ln
+                                        vit_embed_only vit_conv_stem)
+mkdir -p "$WORK"
+EXP="$ROOT/configs/experiments"
+VIT="$EXP/synth_text_decided_layoutmm-tiny_image_only.py"
+RESNET16="backbone=dict(_delete_=True, type='ResNetStride16', depth=18,
+        num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1),
+        out_indices=(2, ), norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False, init_cfg=None"
+IMPORTS="custom_imports = dict(imports=['stall_backbones'],
+                      allow_failed_imports=False)"
+
+config_of() {  # variant -> config file
+    local file="$WORK/$1.py"
+    case "$1" in
+        cnn) echo "$EXP/synth_text_decided_cnn_baseline.py"; return ;;
+        vit) echo "$VIT"; return ;;
+        resnet16) body="model = dict($RESNET16),
+             neck=dict(in_channels=256))" ;;
+        resnet16_ln) body="model = dict($RESNET16, token_norm=True),
+             neck=dict(in_channels=256))" ;;
+        vit_embed_only) body="model = dict(
+    backbone=dict(type='LayoutLMv3MMEmbeddingsOnly'))" ;;
+        vit_conv_stem) body="model = dict(
+    backbone=dict(stem_channels=(32, 64, 128, 256)))" ;;
+        *) echo "unknown variant $1" >&2; exit 1 ;;
+    esac
+    printf "_base_ = '%s'\n%s\n%s\n" "$VIT" "$body" "$IMPORTS" > "$file"
+    echo "$file"
+}
+
+for variant in "${VARIANTS[@]}"; do
+    config="$(config_of "$variant")"
+    echo "[isolation] $variant: $config, $ITERS iterations"
+    PYTHONPATH="$ROOT/tools/experiments${PYTHONPATH:+:$PYTHONPATH}" \
+        $PY tools/train.py "$config" --work-dir "$WORK/$variant" \
+        --cfg-options train_cfg.max_iters="$ITERS" \
+        train_cfg.val_interval="$ITERS" \
+        default_hooks.checkpoint.interval="$ITERS" \
+        > "$WORK/$variant.log" 2>&1
+done
+
+$PY - "$WORK" "${VARIANTS[@]}" <<'PYTHON'
+import glob
+import json
+import os.path as osp
+import sys
+
+work, variants = sys.argv[1], sys.argv[2:]
+print('first-stage classification loss (s0.loss_cls) by iteration; '
+      'bbox mAP after the run')
+for variant in variants:
+    logs = sorted(glob.glob(osp.join(work, variant, '*', 'vis_data',
+                                     'scalars.json')))
+    rows = [json.loads(line) for line in open(logs[-1])] if logs else []
+    losses = ' '.join(f"{r['iter']}:{r['s0.loss_cls']:.2f}" for r in rows
+                      if 's0.loss_cls' in r)
+    maps = [r['coco/bbox_mAP'] for r in rows if 'coco/bbox_mAP' in r]
+    result = f'{100 * maps[-1]:.1f}' if maps else 'n/a'
+    print(f'{variant:15s} {losses}  mAP {result}')
+PYTHON
