@@ -125,7 +125,7 @@ def test_model_failure_keeps_the_text(inferencer, synth_root, monkeypatch):
     assert not page.regions and len(page.unassigned_lines) == num_lines
 
 
-@pytest.mark.parametrize('every, releases', [(3, 2), (0, 0)])
+@pytest.mark.parametrize('every, releases', [(3, 2), (1, 4), (0, 0)])
 def test_memory_released_every_n_pages(inferencer, synth_root, monkeypatch,
                                        every, releases):
     import mmlayout.apis.layout_inferencer as module
@@ -133,6 +133,7 @@ def test_memory_released_every_n_pages(inferencer, synth_root, monkeypatch,
     monkeypatch.setattr(module, 'release_free_heap_memory',
                         lambda: calls.append(1) or True)
     monkeypatch.setattr(inferencer, 'release_memory_every', every)
+    monkeypatch.setattr(inferencer, '_pages_since_release', 0)
     images = sorted((synth_root / 'train' / 'images').iterdir())
     pages = list(inferencer([str(path) for path in images[:4] * 2]))
     assert len(pages) == 8 and not any(page.failed for page in pages)

@@ -4,7 +4,7 @@ iterations.
 
     python tools/experiments/memory_long_run.py infer CONFIG PAGES_DIR \\
         [--checkpoint CKPT] [--ocr-cache DIR] [--pages 500] \\
-        [--marks 100 300 500] [--release-memory-every 32] \\
+        [--marks 100 300 500] [--release-memory-every 1] \\
         [--cfg-options k=v ...]
     python tools/experiments/memory_long_run.py dataloader CONFIG \\
         [--iters 2000] [--marks 500 1000 2000] [--cfg-options k=v ...]
@@ -151,7 +151,7 @@ def parse_args(argv=None):
     infer.add_argument('--batch-size', type=int, default=1)
     infer.add_argument('--marks', type=int, nargs='+',
                        default=[100, 300, 500])
-    infer.add_argument('--release-memory-every', type=int, default=32,
+    infer.add_argument('--release-memory-every', type=int, default=1,
                        help="the inferencer's release_memory_every (0: "
                        'never)')
     loader = sub.add_parser('dataloader')
