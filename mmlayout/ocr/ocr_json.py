@@ -10,10 +10,12 @@ Boxes are pixels of the image whose ``width``/``height`` are given; ``score``
 and ``quad`` are optional. The legacy form
 ``{"bbox": [[x, y, w, h], ...], "words": [...], "W": w, "H": h}`` is read too.
 """
+import contextlib
 import json
 import math
 import os
 import os.path as osp
+import re
 import uuid
 from contextlib import contextmanager
 from itertools import chain
@@ -65,12 +67,13 @@ def atomic_write(path: str, mode: str = 'wb', **kwargs) -> Iterator[IO]:
 
     Parent folders are created; the file gets the usual permissions (umask),
     and an error removes the temp file. A killed process leaves at most the
-    temp file, never a partial ``path``.
+    temp file, never a partial ``path``; the next successful write of the
+    same ``path`` removes such leftovers.
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    tmp_path = osp.join(
-        folder, f'.{osp.basename(path)}.{uuid.uuid4().hex[:12]}.tmp')
+    name = osp.basename(path)
+    tmp_path = osp.join(folder, f'.{name}.{uuid.uuid4().hex[:12]}.tmp')
     try:
         with open(tmp_path, mode.replace('w', 'x'), **kwargs) as f:
             yield f
@@ -79,6 +82,11 @@ def atomic_write(path: str, mode: str = 'wb', **kwargs) -> Iterator[IO]:
         if osp.exists(tmp_path):
             os.remove(tmp_path)
         raise
+    leftover = re.compile(rf'\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp')
+    for entry in os.listdir(folder):
+        if leftover.fullmatch(entry):
+            with contextlib.suppress(FileNotFoundError):  # another cleaner
+                os.remove(osp.join(folder, entry))
 
 
 def _is_number(value) -> bool:

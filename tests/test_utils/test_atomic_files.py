@@ -32,3 +32,14 @@ def test_a_write_killed_midway_leaves_the_old_file(tmp_path, monkeypatch):
         backend.put(b'half a checkpoint', tmp_path / 'iter_2.pth')
     assert path.read_text() == 'iter_1.pth'
     assert sorted(os.listdir(tmp_path)) == ['last_checkpoint']
+
+
+def test_the_next_write_removes_leftovers_of_killed_writes(tmp_path):
+    backend = get_file_backend(str(tmp_path))
+    stale = tmp_path / '.iter_2.pth.0123456789ab.tmp'  # a writer killed
+    stale.write_bytes(b'half a checkpoint')
+    other = tmp_path / '.iter_3.pth.0123456789ab.tmp'  # another file's
+    other.write_bytes(b'half another')
+    backend.put(b'a whole checkpoint', tmp_path / 'iter_2.pth')
+    assert sorted(os.listdir(tmp_path)) == [other.name, 'iter_2.pth']
+    assert (tmp_path / 'iter_2.pth').read_bytes() == b'a whole checkpoint'
