@@ -10,14 +10,13 @@ Boxes are pixels of the image whose ``width``/``height`` are given; ``score``
 and ``quad`` are optional. The legacy form
 ``{"bbox": [[x, y, w, h], ...], "words": [...], "W": w, "H": h}`` is read too.
 """
-import contextlib
 import json
 import math
 import os
 import os.path as osp
 import re
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import chain
 from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -85,7 +84,7 @@ def atomic_write(path: str, mode: str = 'wb', **kwargs) -> Iterator[IO]:
     leftover = re.compile(rf'\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp')
     for entry in os.listdir(folder):
         if leftover.fullmatch(entry):
-            with contextlib.suppress(FileNotFoundError):  # another cleaner
+            with suppress(FileNotFoundError):  # another cleaner
                 os.remove(osp.join(folder, entry))
 
 

@@ -203,9 +203,9 @@ class LayoutLMv3MM(BaseModule):
             with that many output channels, then a 1x1 conv to
             ``embed_dims``; ``2 ** len(stem_channels)`` must equal the
             patch size (4 entries for 16x16 patches). For models trained
-            from scratch: early convolutions make a ViT learn much faster
-            (Xiao et al., 2021), but no published checkpoint has a stem
-            (it is then not loaded: list ``'patch_embed.'`` in
+            from scratch: early convolutions are reported to make a ViT
+            learn faster (Xiao et al., 2021), but no published checkpoint
+            has a stem (it is then not loaded: list ``'patch_embed.'`` in
             ``allow_missing``). Defaults to None (the linear projection).
         stem_norm_cfg (dict): Norm of the stem convs. Defaults to
             ``dict(type='BN')``.
