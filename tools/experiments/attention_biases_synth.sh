@@ -5,6 +5,8 @@
 # trains the model with the biases (WORK_DIR/text); this script trains the
 # one without (configs/experiments/synth_text_decided_layoutmm-tiny_text_no_biases.py)
 # and prints the per-class AP of both on the 60 text-decided val pages.
+# START (distilled, the default, or scratch) must be the one the text model
+# was trained with: distilled starts from WORK_DIR/distilled_start.pth.
 #
 #   bash tools/experiments/attention_biases_synth.sh
 set -euo pipefail
@@ -19,7 +21,19 @@ if [ ! -f "$WORK/text/last_checkpoint" ]; then
         "tools/experiments/text_vs_image_synth.sh first" >&2
     exit 1
 fi
-$PY tools/train.py "$CONFIG" --work-dir "$WORK/text_no_biases"
+train_options=()
+case "${START:-distilled}" in
+    scratch) ;;
+    distilled)
+        [ -f "$WORK/distilled_start.pth" ] || {
+            echo "no $WORK/distilled_start.pth: run" \
+                "tools/experiments/text_vs_image_synth.sh first" >&2
+            exit 1; }
+        train_options=(--cfg-options load_from="$WORK/distilled_start.pth") ;;
+    *) echo "START must be distilled or scratch, got $START" >&2; exit 1 ;;
+esac
+$PY tools/train.py "$CONFIG" --work-dir "$WORK/text_no_biases" \
+    "${train_options[@]}"
 $PY tools/test.py "$CONFIG" "$(cat "$WORK/text_no_biases/last_checkpoint")" \
     --work-dir "$WORK/text_no_biases"
 $PY tools/analysis_tools/compare_metrics.py "$WORK/text" \
