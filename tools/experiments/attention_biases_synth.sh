@@ -5,7 +5,7 @@
 # trains the model with the biases (WORK_DIR/text); this script trains the
 # one without (configs/experiments/synth_text_decided_layoutmm-tiny_text_no_biases.py)
 # and prints the per-class AP of both on the 60 text-decided val pages.
-# START (distilled, the default, or scratch) must be the one the text model
+# START (scratch, the default, or distilled) must be the one the text model
 # was trained with: distilled starts from WORK_DIR/distilled_start.pth.
 #
 #   bash tools/experiments/attention_biases_synth.sh
@@ -22,7 +22,7 @@ if [ ! -f "$WORK/text/last_checkpoint" ]; then
     exit 1
 fi
 train_options=()
-case "${START:-distilled}" in
+case "${START:-scratch}" in
     scratch) ;;
     distilled)
         [ -f "$WORK/distilled_start.pth" ] || {

@@ -7,15 +7,16 @@
 #   bash tools/experiments/text_vs_image_synth.sh
 #
 # START chooses where both twins start:
-#   distilled (default)  the same image-only detector: the CNN baseline
-#                        (trained first, same pages, seed and schedule)
-#                        distilled into the tiny model
-#                        (tools/experiments/distill_detector.py); the text
-#                        twin's text embeddings and fusion (gate at zero)
-#                        are new. A stand-in for the published model's
-#                        pre-trained weights.
-#   scratch              random initialisation (the tiny model does not
-#                        learn within this schedule: docs/detector.md).
+#   scratch (default)  random initialisation.
+#   distilled          the same image-only detector: the CNN baseline
+#                      (trained first, same pages, seed and schedule)
+#                      distilled into the tiny model
+#                      (tools/experiments/distill_detector.py); the text
+#                      twin's text embeddings and fusion (gate at zero)
+#                      are new. A stand-in for the published model's
+#                      pre-trained weights.
+# From neither start does the tiny model learn within this schedule yet
+# (docs/detector.md).
 #
 # Writes data/synth_text_decided/ and data/synth_ordinary_val/, and WORK_DIR
 # (default work_dirs/synth_text_vs_image): per-class AP of both models on
@@ -42,7 +43,7 @@ render "$ORDINARY/val" 1 60
     $PY data_tools/build_tokenizer.py "$DATA/train/ocr" \
         --out "$DATA/tokenizer" --kind unigram --vocab-size 8000
 
-START="${START:-distilled}"
+START="${START:-scratch}"
 train_options=()
 case "$START" in
     scratch) ;;
