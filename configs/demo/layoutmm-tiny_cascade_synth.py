@@ -48,14 +48,7 @@ model = dict(
         in_channels=channels,
         out_channels=128,
         num_outs=5,
-        fpn_norm_cfg=dict(type='GN', num_groups=32)),
-    # mmdet reads a RoI of sqrt(area) < 112 px from the stride-4 level; at
-    # these scales that is nearly every page region (36 of 37 on a sample
-    # batch), and a ViT's stride-4 level is only its stride-16 tokens
-    # upsampled. Reading RoIs two levels coarser (< 28 px: stride 4, < 56:
-    # 8, < 112: 16, else 32) was the first change that took the tiny model
-    # off the background prior within 120 iterations (docs/detector.md).
-    roi_head=dict(bbox_roi_extractor=dict(finest_scale=14)))
+        fpn_norm_cfg=dict(type='GN', num_groups=32)))
 
 # Image-only and text-aware pipelines at the baseline's scales (the
 # image-only twin uses the first pair).

@@ -21,7 +21,7 @@
 # Needs data/synth_text_decided (tools/experiments/text_vs_image_synth.sh
 # renders it). ITERS (default 120) iterations per run; WORK_DIR (default
 # work_dirs/vit_stall_isolation); FINEST_SCALE (default 56, mmdet's and the
-# table's setting; the demo config now uses 14) the RoI extractor's
+# table's setting; the experiment configs now use 14) the RoI extractor's
 # finest_scale, for every variant. Prints the first cascade stage's
 # classification loss every 20 iterations: ~0.97 is the background prior
 # (the heads classify nothing), below it the heads use the features.
