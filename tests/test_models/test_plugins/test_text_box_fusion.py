@@ -167,6 +167,25 @@ def test_zero_gate_at_init_is_identity():
         assert torch.equal(output, visual_map)
 
 
+def test_gate_init():
+    # From scratch the gate can start open; the projections still learn.
+    map_channels = (8, 4, 6)
+    torch.manual_seed(0)
+    fusion = TextBoxFusion(
+        TEXT_CHANNELS, map_channels, num_levels=3,
+        gate_init=1.0)
+    fusion.init_weights()
+    assert torch.equal(fusion.gate, torch.ones(18))
+    inputs = make_inputs(map_channels, 20)
+    outputs = fusion(**inputs)
+    targets = reference_fusion(fusion, **inputs)
+    for output, target in zip(outputs, targets):
+        assert (output - target).abs().max() <= 1e-5
+    sum(output.sum() for output in outputs).backward()
+    assert all(proj.weight.grad.abs().max() > 0
+               for proj in fusion.text_projs)
+
+
 @pytest.mark.parametrize('map_channels,tokens_per_line',
                          [((8, 8, 8, 8), 1), ((8, 4, 6), 1),
                           ((8, 8, 8, 8), 5)])
