@@ -10,9 +10,13 @@ its box's cells, image by image, token by token, level by level.
 
 Prints the largest difference of the outputs and median milliseconds
 (after one warm-up) of the forward (no grad) and of forward+backward, with
-the speed-ups. With ``--with-backbone`` it also times a forward of
-LayoutLMv3MM (base, random weights) on 800x608 images with the same
-tokens, and gives the fusion's share of it.
+the speed-ups. Also the forward's floor: the two steps that any fusion
+projecting each box once must take (the projection of every distinct box,
+and one elementwise pass that writes the output maps), and the speed-up
+over the loop that this floor allows on the machine. With
+``--with-backbone`` it also times a forward of LayoutLMv3MM (base, random
+weights) on 800x608 images with the same tokens, and gives the fusion's
+share of it.
 
 Example::
 
@@ -168,6 +172,30 @@ def median_ms(function: Callable,
     return 1000 * statistics.median(times)
 
 
+def forward_floor_ms(fusion, inputs: Dict, repeats: int,
+                     device: torch.device) -> float:
+    """Median ms of what every fusion that projects each box once does:
+    the projection of the distinct boxes on every level, and one
+    elementwise pass producing the output maps."""
+    bboxes, token_mask = inputs['bboxes'], inputs['token_mask']
+    image = torch.arange(bboxes.shape[0], device=device)[:, None].expand(
+        token_mask.shape)
+    keys = torch.cat([image[..., None], bboxes], dim=-1)[token_mask]
+    num_boxes = torch.unique(keys, dim=0).shape[0]
+    states = [
+        level_states[token_mask][:num_boxes]
+        for level_states in inputs['text_states']
+    ]
+
+    def floor():
+        with torch.no_grad():
+            for proj, level_states in zip(fusion.text_projs, states):
+                proj(level_states)
+            return [visual_map + 1 for visual_map in inputs['visual_maps']]
+
+    return median_ms(floor, repeats, device)
+
+
 def make_step(function: Callable, backward: bool) -> Callable:
     """One forward of ``function``, with a backward of the output sum."""
 
@@ -256,6 +284,10 @@ def main() -> None:
             warm_up=not (slow and backward))
         print(f'  {name} {mode}: {results[mode, name]:.1f} ms', flush=True)
 
+    floor = forward_floor_ms(fusion, inputs, args.repeats, device)
+    print(f'  floor of the forward: {floor:.1f} ms (projection of every '
+          'distinct box + one pass writing the outputs)', flush=True)
+
     print(f'\n{"":<30} {"fusion ms":>10} {"loop ms":>10} {"speed-up":>9}')
     for mode in dict.fromkeys(mode for mode, _, _, _ in cases):
         fast, slow = results[mode, 'fusion'], results.get((mode, 'loop'))
@@ -264,6 +296,11 @@ def main() -> None:
         else:
             print(f'{mode:<30} {fast:>10.1f} {slow:>10.1f} '
                   f'{slow / fast:>8.1f}x')
+
+    slow = results['forward', 'loop']
+    print(f'{"forward floor":<30} {floor:>10.1f} {slow:>10.1f} '
+          f'{slow / floor:>8.1f}x  (the most any such fusion can reach '
+          'here)')
 
     if args.with_backbone:
         from mmlayout.models.backbones import LayoutLMv3MM
