@@ -16,7 +16,9 @@ PubLayNet's five with ``--classes publaynet``). ``<name>`` is
 Options: ``--out DIR`` (required), ``--num-pages N`` (100), ``--lang
 zh|en|mix`` (mix: each page either), ``--seed S`` (0), ``--classes
 cdla|publaynet`` (cdla), ``--width W`` (720 px; the height is W * sqrt 2),
-``--quality Q`` (JPEG, 92), ``--workers K`` (1), ``--text-decided`` (off).
+``--quality Q`` (JPEG, 92), ``--workers K`` (1), ``--text-decided`` (off),
+``--font-scale F`` (1: type F times the usual size, with the spacing that
+follows it; e.g. 2 for large-print pages with fewer, larger regions).
 
 Text-decided pages (``--text-decided``) test whether a detector reads: each
 look-alike pair is drawn with the same code and random draws, so only the
@@ -73,9 +75,10 @@ from synthdocs.layout import render_page
 
 def _render_and_save(job):
     """Render one page, write its image and OCR JSON; return its regions."""
-    (seed, index, lang, width, out, classes, quality, text_decided) = job
+    (seed, index, lang, width, out, classes, quality, text_decided,
+     font_scale) = job
     image, regions, lines = render_page(seed, index, lang, width,
-                                        text_decided)
+                                        text_decided, font_scale)
     name = f'synth_{seed}_{index:06d}'
     image.save(osp.join(out, 'images', f'{name}.jpg'), quality=quality)
     write_ocr_json(
@@ -118,11 +121,19 @@ def parse_args(argv=None):
         help='draw look-alike classes (Text/Reference, Figure/Table and '
         'their captions, section Title/short Text) that only the words '
         'tell apart')
+    parser.add_argument(
+        '--font-scale',
+        type=float,
+        default=1.0,
+        help='type size (and the spacing that follows it) relative to the '
+        'usual; e.g. 2: large print, fewer and larger regions')
     args = parser.parse_args(argv)
     if args.num_pages < 1:
         parser.error('--num-pages must be at least 1')
     if args.width < 200:
         parser.error('--width must be at least 200 pixels')
+    if not 0.5 <= args.font_scale <= 4:
+        parser.error('--font-scale must be between 0.5 and 4')
     return args
 
 
@@ -132,7 +143,8 @@ def main(argv=None):
         os.makedirs(osp.join(args.out, sub), exist_ok=True)
     font_paths()  # fail (or warn) once, before any work starts
     jobs = [(args.seed, i, args.lang, args.width, args.out, args.classes,
-             args.quality, args.text_decided) for i in range(args.num_pages)]
+             args.quality, args.text_decided, args.font_scale)
+            for i in range(args.num_pages)]
     start = time.perf_counter()
     progress = dict(total=len(jobs), desc='rendering pages', unit='page')
     if args.workers > 1:

@@ -200,7 +200,8 @@ def render_page(seed: int,
                 index: int,
                 lang: str,
                 width: int,
-                text_decided: bool = False
+                text_decided: bool = False,
+                font_scale: float = 1.0
                 ) -> Tuple[Image.Image, List[Region], List[dict]]:
     """Render page ``index`` of ``seed``.
 
@@ -212,12 +213,14 @@ def render_page(seed: int,
         width (int): Page width in pixels.
         text_decided (bool): Make look-alike pairs that only the words
             tell apart (see :mod:`.decided`). Defaults to False.
+        font_scale (float): Type size relative to the usual (2: large
+            print, fewer and larger regions). Defaults to 1.
 
     Returns:
         tuple: (PIL image, list of :class:`Region`, list of OCR line dicts).
     """
     rng = random.Random(f'{seed}:{index}')
     page_lang = rng.choice(['zh', 'en']) if lang == 'mix' else lang
-    page = Page(rng, page_lang, width)
+    page = Page(rng, page_lang, width, font_scale)
     build(page, TEXT_DECIDED if text_decided else NORMAL)
     return page.canvas.image, page.canvas.regions, page.canvas.lines

@@ -17,9 +17,14 @@ class Style:
     bold_font: str
 
     @classmethod
-    def draw(cls, rng: random.Random, lang: str, width: int) -> 'Style':
-        """A random style for a ``lang`` page ``width`` pixels wide."""
-        scale = width / 720
+    def draw(cls,
+             rng: random.Random,
+             lang: str,
+             width: int,
+             font_scale: float = 1.0) -> 'Style':
+        """A random style for a ``lang`` page ``width`` pixels wide, type
+        ``font_scale`` times the usual size."""
+        scale = width / 720 * font_scale
         body_size = max(8, int(round(rng.uniform(11, 13.5) * scale)))
         leading = rng.uniform(1.35, 1.7)
         body_font = 'cjk' if lang == 'zh' else rng.choice(['serif', 'sans'])
@@ -57,13 +62,19 @@ class Page:
         rng (random.Random): The page's own random generator.
         lang (str): ``'zh'`` or ``'en'`` for this page.
         width (int): Page width in pixels; the height follows A4's ratio.
+        font_scale (float): Type size (and the spacing that follows it)
+            relative to the usual. Defaults to 1.
     """
 
-    def __init__(self, rng: random.Random, lang: str, width: int):
+    def __init__(self,
+                 rng: random.Random,
+                 lang: str,
+                 width: int,
+                 font_scale: float = 1.0):
         self.rng = rng
         self.lang = lang
         self.canvas = Canvas(rng, width)
-        self.style = Style.draw(rng, lang, width)
+        self.style = Style.draw(rng, lang, width, font_scale)
         self.numbers = Numbering.draw(rng)
         self.text = Writer(rng, lang)
 

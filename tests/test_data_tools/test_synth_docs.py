@@ -312,3 +312,31 @@ def test_paragraph_and_reference_blocks_have_the_same_shape(lang):
         assert reference[0]['text'].startswith('[')
         # no hanging indent: continuation lines start where a paragraph's do
         assert abs(text[1]['box'][0] - reference[1]['box'][0]) <= 2
+
+
+def test_font_scale_gives_larger_print(tmp_path):
+    # At the default width (at 360 px the smallest type is clamped).
+    normal = render(tmp_path / 'a', '--seed', '5', '--text-decided',
+                    '--width', '720')
+    large = render(tmp_path / 'b', '--seed', '5', '--text-decided',
+                   '--width', '720', '--font-scale', '2')
+
+    def stats(coco, folder):
+        lines = [line for image in coco['images']
+                 for line in json.loads((folder / 'ocr' / image['file_name']
+                                         .replace('.jpg', '.json'))
+                                        .read_text())['lines']]
+        heights = sorted(line['box'][3] - line['box'][1] for line in lines)
+        return len(coco['annotations']), heights[len(heights) // 2]
+
+    normal_regions, normal_line = stats(normal, tmp_path / 'a')
+    large_regions, large_line = stats(large, tmp_path / 'b')
+    assert 1.6 * normal_line <= large_line <= 2.4 * normal_line
+    assert large_regions < 0.8 * normal_regions
+    for image in large['images']:
+        for ann in large['annotations']:
+            if ann['image_id'] == image['id']:
+                x, y, w, h = ann['bbox']
+                assert x + w <= image['width'] and y + h <= image['height']
+    with pytest.raises(SystemExit):
+        synth_docs.main(['--out', str(tmp_path / 'c'), '--font-scale', '9'])
