@@ -15,26 +15,36 @@
 #                      twin's text embeddings and fusion (gate at zero)
 #                      are new. A stand-in for the published model's
 #                      pre-trained weights.
-# From neither start does the tiny model learn within this schedule yet
-# (docs/detector.md).
+# From neither start does the tiny model learn within this schedule on
+# pages of the usual print (docs/detector.md).
 #
-# Writes data/synth_text_decided/ and data/synth_ordinary_val/, and WORK_DIR
-# (default work_dirs/synth_text_vs_image): per-class AP of both models on
-# both page sets, and the confusion matrices between classes. PARALLEL=1
-# trains the two models side by side, each on half of the CPU threads.
+# FONT_SCALE (default 1) renders the pages with type that many times the
+# usual size (synth_docs.py --font-scale): FONT_SCALE=2 gives large-print
+# pages whose regions, and the gaps between them, are about twice as many
+# 16-pixel patches tall at the same input scale and CPU cost.
+#
+# Writes data/synth_text_decided/ and data/synth_ordinary_val/ (with a
+# _f<FONT_SCALE> suffix unless FONT_SCALE is 1), and WORK_DIR (default
+# work_dirs/synth_text_vs_image, same suffix): per-class AP of both models
+# on both page sets, and the confusion matrices between classes.
+# PARALLEL=1 trains the two models side by side, each on half of the CPU
+# threads.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-DATA=data/synth_text_decided
-ORDINARY=data/synth_ordinary_val
-WORK="${WORK_DIR:-work_dirs/synth_text_vs_image}"
+FONT_SCALE="${FONT_SCALE:-1}"
+suffix=""
+[ "$FONT_SCALE" = 1 ] || suffix="_f$FONT_SCALE"
+DATA="data/synth_text_decided$suffix"
+ORDINARY="data/synth_ordinary_val$suffix"
+WORK="${WORK_DIR:-work_dirs/synth_text_vs_image$suffix}"
 PY="${PYTHON:-.venv/bin/python}"
 say() { printf '\033[1m[synth]\033[0m %s\n' "$*"; }
 
 render() {  # out seed pages [--text-decided]
     [ -f "$1/annotations.json" ] && return
     $PY data_tools/synth_docs.py --out "$1" --seed "$2" --num-pages "$3" \
-        --lang mix --workers "$(nproc)" "${@:4}"
+        --lang mix --workers "$(nproc)" --font-scale "$FONT_SCALE" "${@:4}"
 }
 render "$DATA/train" 0 400 --text-decided
 render "$DATA/val" 1 60 --text-decided
@@ -42,6 +52,17 @@ render "$ORDINARY/val" 1 60
 [ -f "$DATA/tokenizer/tokenizer.json" ] || \
     $PY data_tools/build_tokenizer.py "$DATA/train/ocr" \
         --out "$DATA/tokenizer" --kind unigram --vocab-size 8000
+
+# The configs name data/synth_text_decided; these point every run at DATA.
+pages_of() {  # data root -> overrides
+    echo train_dataloader.dataset.data_root="$1/" \
+        val_dataloader.dataset.data_root="$1/" \
+        test_dataloader.dataset.data_root="$1/" \
+        val_evaluator.ann_file="$1/val/annotations.json" \
+        test_evaluator.ann_file="$1/val/annotations.json"
+}
+read -ra data_options <<< "$(pages_of "$DATA") tokenizer=$DATA/tokenizer"
+read -ra ordinary <<< "$(pages_of "$ORDINARY")"
 
 START="${START:-scratch}"
 train_options=()
@@ -51,7 +72,8 @@ case "$START" in
         baseline=configs/experiments/synth_text_decided_cnn_baseline.py
         if [ ! -f "$WORK/cnn_baseline/last_checkpoint" ]; then
             say "training the CNN baseline (the teacher)"
-            $PY tools/train.py "$baseline" --work-dir "$WORK/cnn_baseline"
+            $PY tools/train.py "$baseline" --work-dir "$WORK/cnn_baseline" \
+                --cfg-options "${data_options[@]}"
         fi
         start="$WORK/distilled_start.pth"
         if [ ! -f "$start" ]; then
@@ -59,20 +81,17 @@ case "$START" in
             $PY tools/experiments/distill_detector.py \
                 configs/experiments/synth_text_decided_layoutmm-tiny_image_only.py \
                 "$baseline" "$(cat "$WORK/cnn_baseline/last_checkpoint")" \
-                --out "$start"
+                --out "$start" --cfg-options "${data_options[@]}"
         fi
-        train_options=(--cfg-options load_from="$start") ;;
+        train_options=(load_from="$start") ;;
     *) echo "START must be distilled or scratch, got $START" >&2; exit 1 ;;
 esac
 
-ordinary=(val_dataloader.dataset.data_root="$ORDINARY/"
-          test_dataloader.dataset.data_root="$ORDINARY/"
-          test_evaluator.ann_file="$ORDINARY/val/annotations.json")
 config_of() { echo "configs/experiments/synth_text_decided_layoutmm-tiny_$1.py"; }
 train() {  # twin
     say "training $(config_of "$1")"
     $PY tools/train.py "$(config_of "$1")" --work-dir "$WORK/$1" \
-        "${train_options[@]}"
+        --cfg-options "${data_options[@]}" "${train_options[@]}"
 }
 if [ "${PARALLEL:-0}" = 1 ]; then
     threads=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))
@@ -92,10 +111,11 @@ for twin in text image_only; do
     checkpoint="$(cat "$WORK/$twin/last_checkpoint")"
     say "testing on text-decided pages"
     $PY tools/test.py "$config" "$checkpoint" --work-dir "$WORK/$twin" \
-        --out "$WORK/$twin/predictions.pkl"
+        --out "$WORK/$twin/predictions.pkl" --cfg-options "${data_options[@]}"
     say "testing on ordinary pages"
     $PY tools/test.py "$config" "$checkpoint" \
-        --work-dir "$WORK/${twin}_ordinary" --cfg-options "${ordinary[@]}"
+        --work-dir "$WORK/${twin}_ordinary" \
+        --cfg-options "${data_options[@]}" "${ordinary[@]}"
 done
 say "text-decided pages"
 $PY tools/analysis_tools/compare_metrics.py "$WORK/text" "$WORK/image_only" \
