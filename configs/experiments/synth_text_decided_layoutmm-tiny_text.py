@@ -19,4 +19,11 @@ randomness = dict(seed=0)
 # upsampled. Reading RoIs two levels coarser (< 28 px: stride 4, < 56: 8,
 # < 112: 16, else 32) was the first change that took the tiny model off the
 # background prior within 120 iterations (docs/detector.md).
-model = dict(roi_head=dict(bbox_roi_extractor=dict(finest_scale=14)))
+#
+# The fusion gate starts open: this model starts from scratch, so there is
+# no pretrained image model to protect, and under AdamW a zero gate opens
+# by at most the learning rate per step (its projection learns nothing
+# while it is zero): it would stay below 0.1 for this whole schedule.
+model = dict(
+    fusion=dict(gate_init=1.0),
+    roi_head=dict(bbox_roi_extractor=dict(finest_scale=14)))
