@@ -15,6 +15,10 @@
 #                      twin's text embeddings and fusion (gate at zero)
 #                      are new. A stand-in for the published model's
 #                      pre-trained weights.
+#   continue           each twin from its own last checkpoint in WORK_DIR
+#                      (copied to <twin>/cycle_start.pth first): one more
+#                      cycle of the same schedule, e.g. 800 iterations in
+#                      all after a first run.
 # From neither start does the tiny model learn within this schedule on
 # pages of the usual print (docs/detector.md).
 #
@@ -84,14 +88,25 @@ case "$START" in
                 --out "$start" --cfg-options "${data_options[@]}"
         fi
         train_options=(load_from="$start") ;;
-    *) echo "START must be distilled or scratch, got $START" >&2; exit 1 ;;
+    continue)
+        for twin in text image_only; do
+            [ -f "$WORK/$twin/last_checkpoint" ] || {
+                echo "START=continue: no $WORK/$twin/last_checkpoint" >&2
+                exit 1; }
+            cp "$(cat "$WORK/$twin/last_checkpoint")" \
+                "$WORK/$twin/cycle_start.pth"
+        done ;;
+    *) echo "START must be scratch, distilled or continue, got $START" >&2
+       exit 1 ;;
 esac
 
 config_of() { echo "configs/experiments/synth_text_decided_layoutmm-tiny_$1.py"; }
 train() {  # twin
+    local options=("${train_options[@]}")
+    [ "$START" = continue ] && options=(load_from="$WORK/$1/cycle_start.pth")
     say "training $(config_of "$1")"
     $PY tools/train.py "$(config_of "$1")" --work-dir "$WORK/$1" \
-        --cfg-options "${data_options[@]}" "${train_options[@]}"
+        --cfg-options "${data_options[@]}" "${options[@]}"
 }
 if [ "${PARALLEL:-0}" = 1 ]; then
     threads=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))
