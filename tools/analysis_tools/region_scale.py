@@ -61,15 +61,19 @@ def region_scale(coco: dict, short_side: int, long_side: int) -> Dict:
         dict: ``heights`` (class name -> array of heights) and ``gaps``
         (array).
     """
+    if not coco['annotations']:
+        raise ValueError('"annotations" is empty')
     images = {image['id']: image for image in coco['images']}
     names = {cat['id']: cat['name'] for cat in coco['categories']}
     boxes_of = defaultdict(list)
     heights = defaultdict(list)
     for ann in coco['annotations']:
         image = images.get(ann['image_id'])
-        if image is None:
-            raise ValueError(f'annotation {ann.get("id")} refers to image '
-                             f'{ann["image_id"]}, which is not in "images"')
+        if image is None or ann['category_id'] not in names:
+            field, value = (('image_id', ann['image_id']) if image is None
+                            else ('category_id', ann['category_id']))
+            raise ValueError(f'annotation {ann.get("id")}: {field} {value} '
+                             'is not in the file')
         factor = resize_factor(image['height'], image['width'], short_side,
                                long_side)
         box = np.asarray(ann['bbox'], dtype=float) * factor

@@ -197,9 +197,8 @@ class TextBoxFusion(BaseModule):
         self.text_projs = nn.ModuleList(
             nn.Linear(text_channels, channels) for channels in map_channels)
         # One gate value per channel of every level, levels concatenated.
-        self.gate_init = float(gate_init)
         self.gate = nn.Parameter(
-            torch.full((sum(map_channels), ), self.gate_init))
+            torch.full((sum(map_channels), ), float(gate_init)))
 
     def _check_inputs(self, visual_maps: Sequence[Tensor],
                       text_states: Sequence[Tensor], bboxes: Tensor,

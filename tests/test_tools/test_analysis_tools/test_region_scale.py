@@ -74,5 +74,14 @@ def test_bad_input_names_the_file(tmp_path):
     pages = coco_pages()
     pages['annotations'][0]['image_id'] = 7
     path.write_text(json.dumps(pages))
-    with pytest.raises(SystemExit, match='refers to image 7'):
+    with pytest.raises(SystemExit, match='annotation 1: image_id 7'):
+        region_scale.main([str(path)])
+    pages = coco_pages()
+    pages['annotations'][1]['category_id'] = 9
+    path.write_text(json.dumps(pages))
+    with pytest.raises(SystemExit, match='annotation 2: category_id 9'):
+        region_scale.main([str(path)])
+    pages['annotations'] = []
+    path.write_text(json.dumps(pages))
+    with pytest.raises(SystemExit, match='ann.json: "annotations" is empty'):
         region_scale.main([str(path)])
