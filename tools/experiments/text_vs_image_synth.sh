@@ -12,7 +12,7 @@
 #                      (trained first, same pages, seed and schedule)
 #                      distilled into the tiny model
 #                      (tools/experiments/distill_detector.py); the text
-#                      twin's text embeddings and fusion (gate at zero)
+#                      twin's text embeddings and fusion (gate open)
 #                      are new. A stand-in for the published model's
 #                      pre-trained weights.
 #   continue           each twin from its own last checkpoint in WORK_DIR

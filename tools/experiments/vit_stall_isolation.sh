@@ -16,9 +16,10 @@
 #                     skipped (patch embeddings and their LayerNorms only)
 #   vit_conv_stem     the tiny LayoutLMv3MM with a convolutional stem
 #   vit_scale2        the tiny LayoutLMv3MM on pages at twice the scale
-#                     (train short side 640-832, not 320-416): one-line
-#                     regions and the gaps between regions are then about
-#                     one 16-pixel patch instead of half of one
+#                     (train short side 640-832, test 768; not 320-416
+#                     and 384): one-line regions and the gaps between
+#                     regions are then about one 16-pixel patch instead
+#                     of half of one
 #
 #   bash tools/experiments/vit_stall_isolation.sh [VARIANT ...]
 #
@@ -67,7 +68,10 @@ config_of() {  # variant -> config file
         vit_scale2) body="train_dataloader = dict(dataset=dict(pipeline=[
     dict(step, scales=[(1333, short) for short in range(640, 833, 64)])
     if step['type'] == 'RandomChoiceResize' else step
-    for step in _base_.image_train_pipeline]))" ;;
+    for step in _base_.image_train_pipeline]))
+val_dataloader = dict(dataset=dict(pipeline=[
+    dict(step, scale=(1333, 768)) if step['type'] == 'Resize' else step
+    for step in _base_.image_test_pipeline]))" ;;
         *) echo "unknown variant $1" >&2; exit 1 ;;
     esac
     printf "_base_ = '%s'\n%s\n%s\n" "$VIT" "$body" "$IMPORTS" > "$file"
