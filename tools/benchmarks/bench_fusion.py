@@ -112,8 +112,8 @@ def loop_fusion(fusion,
             for t, (x0, y0, x1, y1) in enumerate(boxes[b]):
                 if not fused[b][t]:
                     continue
-                cx0, cx1 = cell_span(x0, x1, w, width, fusion.stride)
-                cy0, cy1 = cell_span(y0, y1, h, height, fusion.stride)
+                cx0, cx1 = cell_span(x0, x1, w, width, fusion.strides[0])
+                cy0, cy1 = cell_span(y0, y1, h, height, fusion.strides[0])
                 total[b, :, cy0:cy1, cx0:cx1] += values[t][b, :, None, None]
                 count[b, :, cy0:cy1, cx0:cx1] += 1
         mean = torch.where(count > 0, total / count.clamp(min=1), 0.)

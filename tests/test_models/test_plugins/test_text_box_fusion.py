@@ -48,8 +48,9 @@ def reference_fusion(fusion, visual_maps, text_states, bboxes, token_mask,
                 if not token_mask[b, t]:
                     continue
                 x0, y0, x1, y1 = bboxes[b, t].tolist()
-                cx0, cx1 = covered_cells(x0, x1, w, width, fusion.stride)
-                cy0, cy1 = covered_cells(y0, y1, h, height, fusion.stride)
+                stride = fusion.strides[level]
+                cx0, cx1 = covered_cells(x0, x1, w, width, stride)
+                cy0, cy1 = covered_cells(y0, y1, h, height, stride)
                 total[b, :, cy0:cy1, cx0:cx1] += values[b, t, :, None, None]
                 count[b, :, cy0:cy1, cx0:cx1] += 1
         mean = torch.where(count > 0, total / count.clamp(min=1), 0.)
@@ -96,14 +97,16 @@ def make_text(num_words, seed=0, tokens_per_line=1):
     return bboxes, attention_mask, valid_shapes
 
 
-def make_inputs(map_channels, num_words, seed=0, tokens_per_line=1):
+def make_inputs(map_channels, num_words, seed=0, tokens_per_line=1,
+                strides=None):
     generator = torch.Generator().manual_seed(seed)
     bboxes, attention_mask, valid_shapes = make_text(num_words, seed,
                                                      tokens_per_line)
-    height, width = CANVAS[0] // STRIDE, CANVAS[1] // STRIDE
+    strides = strides or [STRIDE] * len(map_channels)
     visual_maps = [
-        torch.randn(3, channels, height, width, generator=generator)
-        for channels in map_channels
+        torch.randn(3, channels, CANVAS[0] // stride, CANVAS[1] // stride,
+                    generator=generator)
+        for channels, stride in zip(map_channels, strides)
     ]
     text_states = [
         torch.randn(3, bboxes.shape[1], TEXT_CHANNELS, generator=generator)
@@ -117,10 +120,11 @@ def make_inputs(map_channels, num_words, seed=0, tokens_per_line=1):
         valid_shapes=valid_shapes)
 
 
-def make_fusion(map_channels, gate=True, seed=0):
+def make_fusion(map_channels, gate=True, seed=0, strides=STRIDE):
     torch.manual_seed(seed)
     fusion = TextBoxFusion(
-        TEXT_CHANNELS, map_channels, num_levels=len(map_channels))
+        TEXT_CHANNELS, map_channels, num_levels=len(map_channels),
+        stride=strides)
     if gate:
         with torch.no_grad():
             fusion.gate.normal_()
@@ -154,6 +158,49 @@ def test_equals_per_box_loop(map_channels, num_words, tokens_per_line):
         assert torch.equal(output[2], visual_map[2])
         # The text changed something on the other pages.
         assert not torch.equal(output[:2], visual_map[:2])
+
+
+# A CNN's pyramid: every level its own stride (the stride-32 map of the
+# 224x192 canvas is 7x6 cells), two levels sharing one.
+@pytest.mark.parametrize('map_channels,strides',
+                         [((4, 8, 6, 5), (4, 8, 16, 32)),
+                          ((4, 8, 8), (8, 16, 8))])
+def test_levels_of_different_strides(map_channels, strides):
+    fusion = make_fusion(map_channels, strides=strides)
+    assert fusion.strides == strides
+    inputs = make_inputs(map_channels, 300, tokens_per_line=3,
+                         strides=strides)
+    for tensor in inputs['visual_maps'] + inputs['text_states']:
+        tensor.requires_grad_(True)
+    outputs = fusion(**inputs)
+    expected = reference_fusion(fusion, **inputs)
+    for output, target, visual_map in zip(outputs, expected,
+                                          inputs['visual_maps']):
+        assert output.shape == visual_map.shape
+        assert (output - target).abs().max() <= 1e-5
+        assert torch.equal(output[2], visual_map[2])
+    weights = [torch.randn_like(m) for m in inputs['visual_maps']]
+    tensors = inputs['text_states'] + [fusion.gate]
+    grads = torch.autograd.grad(
+        sum((o * w).sum() for o, w in zip(outputs, weights)), tensors)
+    targets = torch.autograd.grad(
+        sum((o * w).sum() for o, w in zip(expected, weights)), tensors)
+    for grad, target in zip(grads, targets):
+        assert grad.abs().max() > 0
+        assert (grad - target).abs().max() <= 1e-4 * target.abs().max()
+
+    # Levels of one stride must share their grid.
+    for levels in fusion.grids.values():
+        maps = list(inputs['visual_maps'])
+        maps[levels[-1]] = maps[levels[-1]][..., :-1]
+        if len(levels) == 1:  # a level of its own: any size
+            fusion(**{**inputs, 'visual_maps': maps})
+            continue
+        with pytest.raises(ValueError,
+                           match=rf'visual_maps\[{levels[-1]}\]'):
+            fusion(**{**inputs, 'visual_maps': maps})
+    with pytest.raises(ValueError, match='stride must be an int or hold'):
+        TextBoxFusion(TEXT_CHANNELS, 8, num_levels=4, stride=(4, 8))
 
 
 def test_zero_gate_at_init_is_identity():
