@@ -22,6 +22,17 @@
 # From neither start does the tiny model learn within this schedule on
 # pages of the usual print (docs/detector.md).
 #
+# MODEL chooses the pair:
+#   vit (default)  the tiny text-aware LayoutLMv3 demo model and its
+#                  image-only twin (synth_text_decided_layoutmm-tiny_*.py).
+#   cnn            the CNN baseline (ResNet-18, image only) and the same
+#                  ResNet-18 made text-aware: a tiny LayoutLMv3MM gives the
+#                  text states, TextBoxFusion adds them into the ResNet's
+#                  maps (synth_text_decided_r18_text.py). START=distilled
+#                  does not apply.
+# A twin already trained in WORK_DIR (it has a last_checkpoint) is not
+# trained again, except with START=continue; remove its folder to retrain.
+#
 # FONT_SCALE (default 1) renders the pages with type that many times the
 # usual size (synth_docs.py --font-scale): FONT_SCALE=2 gives large-print
 # pages whose regions, and the gaps between them, are about twice as many
@@ -41,6 +52,12 @@ suffix=""
 [ "$FONT_SCALE" = 1 ] || suffix="_f$FONT_SCALE"
 DATA="data/synth_text_decided$suffix"
 ORDINARY="data/synth_ordinary_val$suffix"
+MODEL="${MODEL:-vit}"
+case "$MODEL" in
+    vit) ;;
+    cnn) suffix="_cnn$suffix" ;;
+    *) echo "MODEL must be vit or cnn, got $MODEL" >&2; exit 1 ;;
+esac
 WORK="${WORK_DIR:-work_dirs/synth_text_vs_image$suffix}"
 PY="${PYTHON:-.venv/bin/python}"
 say() { printf '\033[1m[synth]\033[0m %s\n' "$*"; }
@@ -73,6 +90,8 @@ train_options=()
 case "$START" in
     scratch) ;;
     distilled)
+        [ "$MODEL" = vit ] || {
+            echo "START=distilled is for MODEL=vit" >&2; exit 1; }
         baseline=configs/experiments/synth_text_decided_cnn_baseline.py
         if [ ! -f "$WORK/cnn_baseline/last_checkpoint" ]; then
             say "training the CNN baseline (the teacher)"
@@ -100,10 +119,21 @@ case "$START" in
        exit 1 ;;
 esac
 
-config_of() { echo "configs/experiments/synth_text_decided_layoutmm-tiny_$1.py"; }
+config_of() {  # twin -> config
+    case "$MODEL-$1" in
+        cnn-text) echo configs/experiments/synth_text_decided_r18_text.py ;;
+        cnn-image_only)
+            echo configs/experiments/synth_text_decided_cnn_baseline.py ;;
+        *) echo "configs/experiments/synth_text_decided_layoutmm-tiny_$1.py" ;;
+    esac
+}
 train() {  # twin
     local options=("${train_options[@]}")
     [ "$START" = continue ] && options=(load_from="$WORK/$1/cycle_start.pth")
+    if [ "$START" != continue ] && [ -f "$WORK/$1/last_checkpoint" ]; then
+        say "$1 already trained in $WORK/$1 (remove it to retrain)"
+        return
+    fi
     say "training $(config_of "$1")"
     $PY tools/train.py "$(config_of "$1")" --work-dir "$WORK/$1" \
         --cfg-options "${data_options[@]}" "${options[@]}"
