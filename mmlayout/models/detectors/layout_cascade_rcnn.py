@@ -46,7 +46,9 @@ class LayoutCascadeRCNN(CascadeRCNN):
             for none.
         pass_valid_shapes (bool): Give the backbone each image's valid
             shape (per-image frames). False reproduces a backbone that sees
-            only the padded canvas. Defaults to True.
+            only the padded canvas; without text, the backbone then gets
+            the images alone, so any mmdet backbone (e.g. ``ResNet``) fits.
+            Defaults to True.
         **kwargs: ``neck``, ``rpn_head``, ``roi_head``, ``train_cfg``,
             ``test_cfg``, ``data_preprocessor``, ``init_cfg`` as for mmdet's
             ``CascadeRCNN``.
@@ -98,7 +100,9 @@ class LayoutCascadeRCNN(CascadeRCNN):
                 text['valid_shapes'] if text is not None else
                 batch_valid_shapes(samples, batch_inputs.device))
         if text is None or getattr(self.backbone, 'image_only', False):
-            features = self.backbone(batch_inputs, valid_shapes=valid_shapes)
+            features = (
+                self.backbone(batch_inputs) if valid_shapes is None else
+                self.backbone(batch_inputs, valid_shapes=valid_shapes))
         else:
             features = self.backbone(batch_inputs, text['input_ids'],
                                      text['bboxes'], text['attention_mask'],

@@ -151,10 +151,54 @@ def test_image_only_twin(tmp_path):
         lambda module, args, kwargs, output: seen.append((args, kwargs)),
         with_kwargs=True)
     model(**data, mode='loss')
-    assert seen[-1][1]['valid_shapes'] is None
+    assert len(seen[-1][0]) == 1 and not seen[-1][1]  # the images alone
 
     with pytest.raises(ValueError, match='image_only'):
         MODELS.build(demo_model_cfg(backbone=model_cfg.backbone))
+
+
+RESNET18 = dict(type='ResNet', depth=18, out_indices=(0, 1, 2, 3),
+                init_cfg=None)
+RESNET18_FPN = dict(type='FPN', in_channels=[64, 128, 256, 512],
+                    out_channels=32, num_outs=5)
+
+
+def test_any_mmdet_backbone_without_valid_shapes(tmp_path):
+    # pass_valid_shapes=False: a ResNet gets the images alone.
+    model_cfg = demo_model_cfg(fusion=None, pass_valid_shapes=False)
+    model_cfg.backbone, model_cfg.neck = RESNET18, RESNET18_FPN
+    model = build(model_cfg)
+    data = model.data_preprocessor(make_batch(tmp_path, with_text=False),
+                                   True)
+    assert torch.isfinite(model(**data, mode='loss')['s0.loss_cls'])
+
+
+def test_two_stream_backbone_text_into_resnet_maps(tmp_path):
+    model_cfg = demo_model_cfg()
+    model_cfg.neck = RESNET18_FPN
+    encoder = model_cfg.backbone
+    encoder.update(out_indices=(0, 1, 2, 3),
+                   arch_cfg=dict(encoder.arch_cfg, num_layers=4))
+    model_cfg.backbone = dict(type='TwoStreamBackbone',
+                              image_backbone=RESNET18, text_encoder=encoder)
+    model_cfg.fusion.update(map_channels=[64, 128, 256, 512], num_levels=4,
+                            stride=(4, 8, 16, 32), gate_init=1.0)
+    model = build(model_cfg)
+    fused = []
+    model.fusion.register_forward_hook(
+        lambda module, args, output: fused.append((args, output)))
+    data = model.data_preprocessor(make_batch(tmp_path), True)
+    losses = model(**data, mode='loss')
+    assert torch.isfinite(losses['s0.loss_cls'])
+    (maps, text_states, *_), outputs = fused[0]
+    assert [m.shape[1] for m in maps] == [64, 128, 256, 512]
+    assert len(text_states) == 4
+    assert not torch.equal(outputs[0], maps[0])  # the words reached them
+    model.eval()
+    with torch.no_grad():
+        results = model(**model.data_preprocessor(make_batch(tmp_path)),
+                        mode='predict')
+    assert len(results) == 2 and len(fused) == 2
 
 
 def test_faster_rcnn_heads_are_a_config_change(tmp_path):
