@@ -10,13 +10,25 @@
 # DOCBANK_DIR holds images/, ocr/ (one OCR JSON per page: its true text
 # lines) and annotations_docbank.json (COCO, DocBank's 13 labels). Writes
 # data/docbank/ (links to the pages, the split, a BPE tokenizer built from
-# the pages' text) and WORK_DIR (default work_dirs/docbank_text_vs_image).
+# the pages' text) and WORK_DIR (default work_dirs/docbank_text_vs_image,
+# with MODEL=cnn work_dirs/docbank_text_vs_image_cnn).
+#
+# MODEL=cnn compares a ResNet-18 detector with the same detector made
+# text-aware (docbank_r18_{text,image_only}.py: a tiny LayoutLMv3MM's text
+# states fused into the ResNet's maps) instead of the tiny ViT pair
+# (MODEL=vit, the default).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 SRC="$(cd "${1:?usage: $0 DOCBANK_DIR}" && pwd)"
 DATA=data/docbank
-WORK="${WORK_DIR:-work_dirs/docbank_text_vs_image}"
+MODEL="${MODEL:-vit}"
+case "$MODEL" in
+    vit) prefix=docbank_layoutmm-tiny; suffix="" ;;
+    cnn) prefix=docbank_r18; suffix=_cnn ;;
+    *) echo "MODEL must be vit or cnn, got $MODEL" >&2; exit 1 ;;
+esac
+WORK="${WORK_DIR:-work_dirs/docbank_text_vs_image$suffix}"
 PY="${PYTHON:-.venv/bin/python}"
 say() { printf '\033[1m[docbank]\033[0m %s\n' "$*"; }
 
@@ -30,7 +42,7 @@ $PY data_tools/build_tokenizer.py "$DATA/ocr" --out "$DATA/tokenizer" \
     --kind bpe --vocab-size 8000
 
 for twin in text image_only; do
-    config="configs/experiments/docbank_layoutmm-tiny_${twin}.py"
+    config="configs/experiments/${prefix}_${twin}.py"
     say "training $config"
     $PY tools/train.py "$config" --work-dir "$WORK/$twin"
     say "testing $config"
