@@ -7,20 +7,30 @@
 # and prints the per-class AP of both on the 60 text-decided val pages.
 # START (scratch, the default, or distilled) must be the one the text model
 # was trained with: distilled starts from WORK_DIR/distilled_start.pth.
+# MODEL=cnn does the same for the text-aware ResNet-18 (its text encoder's
+# biases; configs/experiments/synth_text_decided_r18_text_no_biases.py),
+# after MODEL=cnn tools/experiments/text_vs_image_synth.sh.
 #
 #   bash tools/experiments/attention_biases_synth.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-WORK="${WORK_DIR:-work_dirs/synth_text_vs_image}"
+case "${MODEL:-vit}" in
+    vit) WORK="${WORK_DIR:-work_dirs/synth_text_vs_image}"
+         CONFIG=configs/experiments/synth_text_decided_layoutmm-tiny_text_no_biases.py ;;
+    cnn) WORK="${WORK_DIR:-work_dirs/synth_text_vs_image_cnn}"
+         CONFIG=configs/experiments/synth_text_decided_r18_text_no_biases.py ;;
+    *) echo "MODEL must be vit or cnn, got $MODEL" >&2; exit 1 ;;
+esac
 PY="${PYTHON:-.venv/bin/python}"
-CONFIG=configs/experiments/synth_text_decided_layoutmm-tiny_text_no_biases.py
 
 if [ ! -f "$WORK/text/last_checkpoint" ]; then
     echo "no $WORK/text/last_checkpoint: run" \
         "tools/experiments/text_vs_image_synth.sh first" >&2
     exit 1
 fi
+[ "${MODEL:-vit}" = vit ] || [ "${START:-scratch}" = scratch ] || {
+    echo "MODEL=cnn trains from scratch only" >&2; exit 1; }
 train_options=()
 case "${START:-scratch}" in
     scratch) ;;
