@@ -50,36 +50,8 @@ model = dict(
         num_outs=5,
         fpn_norm_cfg=dict(type='GN', num_groups=32)))
 
-# Image-only and text-aware pipelines at the baseline's scales (the
-# image-only twin uses the first pair).
-image_train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomChoiceResize',
-         scales=[(1333, short) for short in range(320, 417, 32)],
-         keep_ratio=True),
-    dict(type='PackDetInputs')
-]
-image_test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1333, 384), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                    'scale_factor'))
-]
-text_train_pipeline = [
-    *image_train_pipeline[:2],
-    dict(type='OCRTokenLoad', tokenizer=tokenizer, ocr_root=ocr_root),
-    image_train_pipeline[2],
-    dict(type='PackLayoutInputs')
-]
-text_test_pipeline = [
-    *image_test_pipeline[:3],
-    dict(type='OCRTokenLoad', tokenizer=tokenizer, ocr_root=ocr_root),
-    dict(type='PackLayoutInputs',
-         meta_keys=image_test_pipeline[3]['meta_keys'])
-]
-train_dataloader = dict(dataset=dict(pipeline=text_train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=text_test_pipeline))
+# The text-aware pipelines at the baseline's scales (synth_cdla.py); the
+# image-only twin keeps the baseline's.
+train_dataloader = dict(dataset=dict(pipeline={{_base_.text_train_pipeline}}))
+val_dataloader = dict(dataset=dict(pipeline={{_base_.text_test_pipeline}}))
 test_dataloader = val_dataloader

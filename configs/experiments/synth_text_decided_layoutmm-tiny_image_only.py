@@ -5,6 +5,6 @@ model = dict(
     backbone=dict(image_only=True, rel_pos_bias=False, spatial_bias=False),
     fusion=None)
 train_dataloader = dict(dataset=dict(
-    pipeline={{_base_.image_train_pipeline}}))
-val_dataloader = dict(dataset=dict(pipeline={{_base_.image_test_pipeline}}))
+    pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader

@@ -68,10 +68,10 @@ config_of() {  # variant -> config file
         vit_scale2) body="train_dataloader = dict(dataset=dict(pipeline=[
     dict(step, scales=[(1333, short) for short in range(640, 833, 64)])
     if step['type'] == 'RandomChoiceResize' else step
-    for step in _base_.image_train_pipeline]))
+    for step in _base_.train_pipeline]))
 val_dataloader = dict(dataset=dict(pipeline=[
     dict(step, scale=(1333, 768)) if step['type'] == 'Resize' else step
-    for step in _base_.image_test_pipeline]))" ;;
+    for step in _base_.test_pipeline]))" ;;
         *) echo "unknown variant $1" >&2; exit 1 ;;
     esac
     printf "_base_ = '%s'\n%s\n%s\n" "$VIT" "$body" "$IMPORTS" > "$file"

@@ -1,26 +1,19 @@
 # Synthetic CDLA-style pages from data_tools/synth_docs.py (720 x 1018 px):
 #   python data_tools/synth_docs.py --out data/synth_cdla/train --seed 0 ...
 #   python data_tools/synth_docs.py --out data/synth_cdla/val --seed 1 ...
-# Smaller scales than the real recipe, so that CPU training is quick.
+# The recipe's pipelines (image-only and text-aware) at smaller scales, so
+# that CPU training is quick: short side 320..416, test 384.
 _base_ = './document_detection.py'
 
 data_root = 'data/synth_cdla/'
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomChoiceResize',
-         scales=[(1333, short) for short in range(320, 417, 32)],
-         keep_ratio=True),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1333, 384), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                    'scale_factor'))
-]
+train_pipeline, text_train_pipeline = ([
+    dict(step, scales=[(1333, short) for short in range(320, 417, 32)])
+    if step['type'] == 'RandomChoiceResize' else step for step in pipeline
+] for pipeline in (_base_.train_pipeline, _base_.text_train_pipeline))
+test_pipeline, text_test_pipeline = ([
+    dict(step, scale=(1333, 384)) if step['type'] == 'Resize' else step
+    for step in pipeline
+] for pipeline in (_base_.test_pipeline, _base_.text_test_pipeline))
 train_dataloader = dict(
     dataset=dict(
         type='CDLADataset', data_root=data_root,
