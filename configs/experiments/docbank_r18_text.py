@@ -8,11 +8,9 @@ _base_ = [
     './docbank_layoutmm-tiny_text.py', '../_base_/models/resnet18_parts.py'
 ]
 
+# The demo's LayoutLMv3MM becomes the text encoder beside the ResNet.
 model = dict(
-    **_base_.resnet18_overrides,
+    _base_.resnet18_text_overrides,
     backbone=dict(
-        _delete_=True,
-        type='TwoStreamBackbone',
-        image_backbone=_base_.resnet18,
-        text_encoder=_base_.model.backbone),
-    fusion=_base_.resnet18_fusion)
+        _base_.resnet18_text_overrides.backbone,
+        text_encoder=_base_.model.backbone))

@@ -4,11 +4,10 @@
 #   model = dict(**_base_.resnet18_overrides,
 #                backbone=dict(_delete_=True, **_base_.resnet18),
 #                pass_valid_shapes=False)                     # image only
-#   model = dict(**_base_.resnet18_overrides,
-#                backbone=dict(_delete_=True, type='TwoStreamBackbone',
-#                              image_backbone=_base_.resnet18,
-#                              text_encoder=_base_.model.backbone),
-#                fusion=_base_.resnet18_fusion)              # text-aware
+#   model = dict(                                             # text-aware
+#       _base_.resnet18_text_overrides,
+#       backbone=dict(_base_.resnet18_text_overrides.backbone,
+#                     text_encoder=_base_.model.backbone))
 resnet18_channels = [64, 128, 256, 512]
 resnet18 = dict(
     type='ResNet',
@@ -30,7 +29,15 @@ resnet18_overrides = dict(
         num_outs=5),
     # mmdet's RoI levels: a CNN's stride-4 map is a real one.
     roi_head=dict(bbox_roi_extractor=dict(finest_scale=56)))
-# The text states into the ResNet's stride-4 to 32 maps; from scratch, so
-# the gate starts open.
-resnet18_fusion = dict(
-    map_channels=resnet18_channels, stride=(4, 8, 16, 32), gate_init=1.0)
+# Text-aware: a TwoStreamBackbone (the ResNet's maps, the text states of a
+# text encoder the config adds, e.g. its LayoutLMv3MM) and the text states
+# fused into the ResNet's stride-4 to 32 maps; from scratch, so the gate
+# starts open.
+resnet18_text_overrides = dict(
+    **resnet18_overrides,
+    backbone=dict(
+        _delete_=True, type='TwoStreamBackbone', image_backbone=resnet18),
+    fusion=dict(
+        map_channels=resnet18_channels,
+        stride=(4, 8, 16, 32),
+        gate_init=1.0))
