@@ -42,8 +42,12 @@ case "${START:-scratch}" in
         train_options=(--cfg-options load_from="$WORK/distilled_start.pth") ;;
     *) echo "START must be distilled or scratch, got $START" >&2; exit 1 ;;
 esac
-$PY tools/train.py "$CONFIG" --work-dir "$WORK/text_no_biases" \
-    "${train_options[@]}"
+if [ -f "$WORK/text_no_biases/last_checkpoint" ]; then
+    echo "already trained in $WORK/text_no_biases (remove it to retrain)"
+else
+    $PY tools/train.py "$CONFIG" --work-dir "$WORK/text_no_biases" \
+        "${train_options[@]}"
+fi
 $PY tools/test.py "$CONFIG" "$(cat "$WORK/text_no_biases/last_checkpoint")" \
     --work-dir "$WORK/text_no_biases"
 $PY tools/analysis_tools/compare_metrics.py "$WORK/text" \
