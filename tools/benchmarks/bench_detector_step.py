@@ -60,7 +60,8 @@ def main():
     cfg.ocr_root = '{img_dir}/../ocr'
     apply_text_keys(cfg)
     backbone = cfg.model.backbone
-    backbone.pretrained = None
+    if 'pretrained' in backbone:  # random weights
+        backbone.pretrained = None
     if args.no_biases:
         backbone.update(rel_pos_bias=False, spatial_bias=False)
     if args.no_cp:
