@@ -59,7 +59,8 @@ def main():
     cfg.tokenizer = args.tokenizer
     cfg.ocr_root = '{img_dir}/../ocr'
     apply_text_keys(cfg)
-    backbone = cfg.model.backbone
+    # The LayoutLMv3MM: the backbone, or a TwoStreamBackbone's text encoder.
+    backbone = cfg.model.backbone.get('text_encoder', cfg.model.backbone)
     if 'pretrained' in backbone:  # random weights
         backbone.pretrained = None
     if args.no_biases:
