@@ -42,11 +42,15 @@ case "${START:-scratch}" in
         train_options=(--cfg-options load_from="$WORK/distilled_start.pth") ;;
     *) echo "START must be distilled or scratch, got $START" >&2; exit 1 ;;
 esac
-if [ -f "$WORK/text_no_biases/last_checkpoint" ]; then
-    echo "already trained in $WORK/text_no_biases (remove it to retrain)"
+if [ -f "$WORK/text_no_biases/last_checkpoint" ] && [ "$(cat \
+        "$WORK/text_no_biases/trained_from" 2>/dev/null)" = "${START:-scratch}" ]
+then
+    echo "already trained from ${START:-scratch} in $WORK/text_no_biases" \
+        "(remove it to retrain)"
 else
     $PY tools/train.py "$CONFIG" --work-dir "$WORK/text_no_biases" \
         "${train_options[@]}"
+    echo "${START:-scratch}" > "$WORK/text_no_biases/trained_from"
 fi
 $PY tools/test.py "$CONFIG" "$(cat "$WORK/text_no_biases/last_checkpoint")" \
     --work-dir "$WORK/text_no_biases"

@@ -30,8 +30,9 @@
 #                  text states, TextBoxFusion adds them into the ResNet's
 #                  maps (synth_text_decided_r18_text.py). START=distilled
 #                  does not apply.
-# A twin already trained in WORK_DIR (it has a last_checkpoint) is not
-# trained again, except with START=continue; remove its folder to retrain.
+# A twin already trained in WORK_DIR from the same START (its
+# trained_from file) is not trained again, except with START=continue;
+# remove its folder to retrain.
 #
 # FONT_SCALE (default 1) renders the pages with type that many times the
 # usual size (synth_docs.py --font-scale): FONT_SCALE=2 gives large-print
@@ -130,13 +131,15 @@ config_of() {  # twin -> config
 train() {  # twin
     local options=("${train_options[@]}")
     [ "$START" = continue ] && options=(load_from="$WORK/$1/cycle_start.pth")
-    if [ "$START" != continue ] && [ -f "$WORK/$1/last_checkpoint" ]; then
-        say "$1 already trained in $WORK/$1 (remove it to retrain)"
+    if [ "$START" != continue ] && [ -f "$WORK/$1/last_checkpoint" ] &&
+        [ "$(cat "$WORK/$1/trained_from" 2>/dev/null)" = "$START" ]; then
+        say "$1 already trained from $START in $WORK/$1 (remove it to retrain)"
         return
     fi
     say "training $(config_of "$1")"
     $PY tools/train.py "$(config_of "$1")" --work-dir "$WORK/$1" \
         --cfg-options "${data_options[@]}" "${options[@]}"
+    echo "$START" > "$WORK/$1/trained_from"
 }
 if [ "${PARALLEL:-0}" = 1 ]; then
     threads=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))
