@@ -8,14 +8,27 @@
 # PUBLAYNET_SAMPLES_DIR holds the page images and samples.json (COCO). The
 # pages are OCR'd once with RapidOCR into data/publaynet_samples/ocr/ (a few
 # seconds a page), a BPE tokenizer is built from that text, then the model
-# trains for 1000 iterations (configs/experiments/publaynet20_layoutmm-tiny_fit.py).
+# trains for 1000 iterations and is tested on the same pages.
+#
+# MODEL chooses the model:
+#   vit (default)  the tiny text-aware LayoutLMv3 demo model
+#                  (configs/experiments/publaynet20_layoutmm-tiny_fit.py).
+#   cnn            the text-aware CNN: a ResNet-18 whose maps take the text
+#                  states of the same tiny LayoutLMv3MM through
+#                  TextBoxFusion (configs/experiments/publaynet20_r18_text_fit.py).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 SRC="$(cd "${1:?usage: $0 PUBLAYNET_SAMPLES_DIR}" && pwd)"
 DATA=data/publaynet_samples
-WORK="${WORK_DIR:-work_dirs/publaynet20_fit}"
-CONFIG=configs/experiments/publaynet20_layoutmm-tiny_fit.py
+MODEL="${MODEL:-vit}"
+case "$MODEL" in
+    vit) CONFIG=configs/experiments/publaynet20_layoutmm-tiny_fit.py
+         WORK="${WORK_DIR:-work_dirs/publaynet20_fit}" ;;
+    cnn) CONFIG=configs/experiments/publaynet20_r18_text_fit.py
+         WORK="${WORK_DIR:-work_dirs/publaynet20_fit_cnn}" ;;
+    *) echo "MODEL must be vit or cnn, got $MODEL" >&2; exit 1 ;;
+esac
 PY="${PYTHON:-.venv/bin/python}"
 
 mkdir -p "$DATA"
