@@ -8,6 +8,11 @@ text states, as LayoutLMv3MM base gives them. The loop (the one of the unit
 tests) projects every token's state with the linear layers and adds it to
 its box's cells, image by image, token by token, level by level.
 
+``--stride`` and ``--map-channels`` take one value per level for the
+levels of a CNN (the text-aware ResNet-18's: ``--stride 4 8 16 32
+--map-channels 64 128 256 512 --text-channels 256``); ``--map-size`` is
+then the size of the first level, and the others cover the same canvas.
+
 Prints the largest difference of the outputs and median milliseconds
 (after one warm-up) of the forward (no grad) and of forward+backward, with
 the speed-ups. Also the forward's floor: the two steps that any fusion
@@ -21,6 +26,9 @@ share of it.
 Example::
 
     python tools/benchmarks/bench_fusion.py --repeats 5 --with-backbone
+    python tools/benchmarks/bench_fusion.py --skip-loop-backward \
+        --map-size 200 152 --stride 4 8 16 32 \
+        --map-channels 64 128 256 512 --text-channels 256
 """
 import argparse
 import math
@@ -56,9 +64,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--map-size', type=int, nargs=2, default=(50, 38), metavar=('H', 'W'))
     parser.add_argument('--levels', type=int, default=4)
-    parser.add_argument('--map-channels', type=int, default=768)
+    parser.add_argument(
+        '--map-channels',
+        type=int,
+        nargs='+',
+        default=[768],
+        help='one value for all levels or one per level')
     parser.add_argument('--text-channels', type=int, default=768)
-    parser.add_argument('--stride', type=int, default=16)
+    parser.add_argument(
+        '--stride',
+        type=int,
+        nargs='+',
+        default=[16],
+        help='input pixels per cell, one value for all levels or one per '
+        'level; --map-size is the first level\'s size')
     parser.add_argument(
         '--repeats',
         type=int,
@@ -103,6 +122,7 @@ def loop_fusion(fusion,
     boxes, fused = bboxes.tolist(), token_mask.tolist()
     outputs = []
     for level, visual_map in enumerate(visual_maps):
+        stride = fusion.strides[level]
         batch_size, _, height, width = visual_map.shape
         values = fusion.text_projs[level](text_states[level])
         values = values.unbind(1)  # per token: one autograd node, not L
@@ -112,8 +132,8 @@ def loop_fusion(fusion,
             for t, (x0, y0, x1, y1) in enumerate(boxes[b]):
                 if not fused[b][t]:
                     continue
-                cx0, cx1 = cell_span(x0, x1, w, width, fusion.strides[0])
-                cy0, cy1 = cell_span(y0, y1, h, height, fusion.strides[0])
+                cx0, cx1 = cell_span(x0, x1, w, width, stride)
+                cy0, cy1 = cell_span(y0, y1, h, height, stride)
                 total[b, :, cy0:cy1, cx0:cx1] += values[t][b, :, None, None]
                 count[b, :, cy0:cy1, cx0:cx1] += 1
         mean = torch.where(count > 0, total / count.clamp(min=1), 0.)
@@ -124,8 +144,9 @@ def loop_fusion(fusion,
 def make_text(args: argparse.Namespace, device: torch.device) -> Dict:
     """Word boxes of a dense page, ``<s>`` and ``</s>`` around them.
 
-    The canvas is ``map_size * stride``; the first image fills it, the
-    others are 90% of it (padded), as in a batch of different pages.
+    The canvas is ``map_size`` times the first level's stride; the first
+    image fills it, the others are 90% of it (padded), as in a batch of
+    different pages.
     """
     generator = torch.Generator().manual_seed(args.seed)
     batch, tokens = args.batch, args.tokens
@@ -138,7 +159,7 @@ def make_text(args: argparse.Namespace, device: torch.device) -> Dict:
     bboxes = bboxes[:, line_start * args.tokens_per_line]
     bboxes[:, [0, -1]] = 0
     attention_mask = torch.ones(batch, tokens, dtype=torch.bool)
-    canvas = [side * args.stride for side in args.map_size]
+    canvas = [side * args.stride[0] for side in args.map_size]
     valid_shapes = torch.tensor([canvas] +
                                 [[side * 9 // 10
                                   for side in canvas]] * (batch - 1))
@@ -230,17 +251,24 @@ def main() -> None:
               'reused')
 
     torch.manual_seed(args.seed)
-    fusion = TextBoxFusion(args.text_channels, args.map_channels, args.levels,
-                           args.stride).to(device)
+    one_or_each = [
+        values[0] if len(values) == 1 else values
+        for values in (args.map_channels, args.stride)
+    ]
+    fusion = TextBoxFusion(args.text_channels, one_or_each[0], args.levels,
+                           one_or_each[1]).to(device)
     with torch.no_grad():
         fusion.gate.normal_()  # a trained gate: the outputs change
     text = make_text(args, device)
-    height, width = args.map_size
+    # Every level covers the canvas of the first level's cells.
+    canvas = [side * fusion.strides[0] for side in args.map_size]
+    map_shapes = [(channels, ) + tuple(-(-side // stride) for side in canvas)
+                  for channels, stride in zip(fusion.map_channels,
+                                              fusion.strides)]
     inputs = dict(
         visual_maps=[
-            torch.randn(
-                args.batch, args.map_channels, height, width, device=device)
-            for _ in range(args.levels)
+            torch.randn(args.batch, *shape, device=device)
+            for shape in map_shapes
         ],
         text_states=[
             torch.randn(
@@ -252,9 +280,11 @@ def main() -> None:
         valid_shapes=text['valid_shapes'])
     print(f'batch {args.batch}, {args.tokens} tokens '
           f'({int(inputs["token_mask"].sum())} fused, '
-          f'{args.tokens_per_line} per box), {args.levels} '
-          f'levels of {args.map_channels}x{height}x{width} maps, '
-          f'{args.text_channels} text channels')
+          f'{args.tokens_per_line} per box), {args.levels} levels '
+          f'(C x H x W / stride: ' + ', '.join(
+              f'{c}x{h}x{w}/{stride}'
+              for (c, h, w), stride in zip(map_shapes, fusion.strides)) +
+          f'), {args.text_channels} text channels')
 
     with torch.no_grad():
         fused = fusion(**inputs)
@@ -313,12 +343,7 @@ def main() -> None:
                                         backbone.patch_size).to(device)
         with torch.no_grad():
             backbone_fusion.gate.normal_()
-        images = torch.randn(
-            args.batch,
-            3,
-            height * args.stride,
-            width * args.stride,
-            device=device)
+        images = torch.randn(args.batch, 3, *canvas, device=device)
         with torch.no_grad():
 
             def run_backbone():
@@ -336,8 +361,8 @@ def main() -> None:
                 valid_shapes=text['valid_shapes'])
             fusion_ms = median_ms(lambda: backbone_fusion(**backbone_inputs),
                                   args.repeats, device)
-        print(f'\nLayoutLMv3MM base forward ({height * args.stride}x'
-              f'{width * args.stride}, {args.tokens} tokens, batch '
+        print(f'\nLayoutLMv3MM base forward ({canvas[0]}x{canvas[1]}, '
+              f'{args.tokens} tokens, batch '
               f'{args.batch}): {base_ms:.0f} ms; TextBoxFusion on its '
               f'outputs: {fusion_ms:.1f} ms = '
               f'{100 * fusion_ms / base_ms:.1f}% of the backbone forward')
