@@ -5,14 +5,17 @@
 #   2. render synthetic CDLA-style pages (train + held-out val) and build a
 #      tokenizer from the training pages' text,
 #   3. train the tiny text-aware LayoutLMv3 Cascade R-CNN from scratch
-#      (configs/demo/layoutmm-tiny_cascade_synth.py),
+#      (configs/demo/layoutmm-tiny_cascade_synth.py), or with MODEL=cnn the
+#      text-aware CNN (configs/demo/r18-text_cascade_synth.py: ResNet-18
+#      maps plus the tiny LayoutLMv3MM's text states), which learns within
+#      this CPU schedule where the tiny LayoutLMv3 alone does not,
 #   4. evaluate it on the held-out pages (COCO bbox AP per class) and draw
 #      its predictions,
-#   5. with IMAGE_ONLY=1 also train and test its image-only twin, with
-#      BASELINE=1 the CNN baseline, and print the AP of every model trained
-#      here side by side.
-# Knobs (environment): TRAIN_PAGES (400), VAL_PAGES (60), WORK_DIR,
-# IMAGE_ONLY (0), BASELINE (0).
+#   5. with IMAGE_ONLY=1 also train and test its image-only twin (with
+#      MODEL=cnn: the CNN baseline), with BASELINE=1 the CNN baseline, and
+#      print the AP of every model trained here side by side.
+# Knobs (environment): MODEL (vit or cnn), TRAIN_PAGES (400), VAL_PAGES
+# (60), WORK_DIR, IMAGE_ONLY (0), BASELINE (0).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -22,6 +25,18 @@ TRAIN_PAGES="${TRAIN_PAGES:-400}"
 VAL_PAGES="${VAL_PAGES:-60}"
 IMAGE_ONLY="${IMAGE_ONLY:-0}"
 BASELINE="${BASELINE:-0}"
+MODEL="${MODEL:-vit}"
+case "$MODEL" in
+    vit) TEXT_CONFIG=configs/demo/layoutmm-tiny_cascade_synth.py
+         IMAGE_CONFIG=configs/demo/layoutmm-tiny_cascade_synth_image_only.py
+         TEXT_NAME=text_aware ;;
+    cnn) TEXT_CONFIG=configs/demo/r18-text_cascade_synth.py
+         TEXT_NAME=text_aware_cnn
+         # the CNN baseline is its image-only twin
+         [ "$IMAGE_ONLY" = 1 ] && BASELINE=1
+         IMAGE_ONLY=0 ;;
+    *) echo "MODEL must be vit or cnn, got $MODEL" >&2; exit 1 ;;
+esac
 say() { printf '\033[1m[quickstart]\033[0m %s\n' "$*"; }
 start=$(date +%s)
 
@@ -57,11 +72,10 @@ train_and_test() {
         --show-dir "$work/predictions" 2>&1 | tee "$work/test_output.log"
     say "predictions drawn on the held-out pages: $work/predictions/"
 }
-names=(text-aware) dirs=("$WORK_DIR/text_aware")
-train_and_test text_aware configs/demo/layoutmm-tiny_cascade_synth.py
+names=("${TEXT_NAME//_/-}") dirs=("$WORK_DIR/$TEXT_NAME")
+train_and_test "$TEXT_NAME" "$TEXT_CONFIG"
 if [ "$IMAGE_ONLY" = 1 ]; then
-    train_and_test image_only \
-        configs/demo/layoutmm-tiny_cascade_synth_image_only.py
+    train_and_test image_only "$IMAGE_CONFIG"
     names+=(image-only) dirs+=("$WORK_DIR/image_only")
 fi
 if [ "$BASELINE" = 1 ]; then
