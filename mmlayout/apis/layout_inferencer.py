@@ -1,6 +1,7 @@
 """LayoutInferencer: a trained layout model on images, folders and PDFs."""
 import copy
 import os.path as osp
+import warnings
 from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -57,7 +58,9 @@ class LayoutInferencer:
     3. the OCR engine ``ocr``, run on the page now;
     4. nothing: an image-only model works as usual; a text-aware model sees
        a page without text (``<s></s>``), as in training with
-       ``on_missing='empty'``.
+       ``on_missing='empty'``, and the first such page of the inferencer
+       raises a ``UserWarning`` (a text-aware model may find few regions
+       on pages it sees without their words).
 
     A page that cannot be read (missing or corrupt image, broken PDF,
     unreadable OCR file) gets a result with ``error`` set; the other pages
@@ -137,6 +140,7 @@ class LayoutInferencer:
         self.pdf_dpi = pdf_dpi
         self.release_memory_every = release_memory_every
         self._pages_since_release = 0
+        self._warned_no_text = False
 
     @staticmethod
     def _classes(cfg: Config, meta: dict) -> Tuple[str, ...]:
@@ -217,6 +221,17 @@ class LayoutInferencer:
             result.image = image
             lines, ocr_shape, result.text_source = self.page_lines(
                 page, image, pdf_lines)
+            if (result.text_source == 'none' and self.reads_text
+                    and not self._warned_no_text):
+                self._warned_no_text = True
+                warnings.warn(
+                    f'the model reads the page text, but page '
+                    f'{page.page_id!r} has none (no PDF text layer, no '
+                    f'<ocr_cache>/{page.page_id}.json, OCR off): it sees '
+                    f'the page without its words and may find few regions. '
+                    f"Pass ocr='rapidocr' (infer.py --ocr rapidocr) or an "
+                    f'ocr_cache. Warned once.',
+                    stacklevel=2)
             data = self.pipeline(
                 dict(
                     img=np.ascontiguousarray(image[..., ::-1]),  # BGR

@@ -3,6 +3,7 @@ OCR cache, a PDF text layer or nothing, and pages that fail."""
 import json
 import os.path as osp
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -70,6 +71,17 @@ def test_class_names_and_image_only_model(synth_root):
     page = next(iter(image_only(str(synth_root / 'val' / 'images'))))
     assert page.text_source == 'none'
     check_page(page, 0)
+
+
+def test_text_aware_model_without_text_warns_once(synth_root):
+    inferencer = LayoutInferencer(DEMO, cfg_options=tiny_options())
+    images = sorted((synth_root / 'val' / 'images').iterdir())[:2]
+    with pytest.warns(UserWarning, match=f"page '{images[0].stem}' has none"):
+        first = next(iter(inferencer(str(images[0]))))
+    assert first.text_source == 'none'
+    with warnings.catch_warnings():
+        warnings.filterwarnings('error', 'the model reads the page text')
+        assert next(iter(inferencer(str(images[1])))).text_source == 'none'
 
 
 def test_arrays_and_bad_inputs(inferencer, synth_root, tmp_path):
