@@ -1,4 +1,7 @@
 from .ocr_token_load import OCRTokenLoad, get_tokenizer
 from .pack_layout_inputs import PackLayoutInputs
+from .random_text_drop import RandomTextDrop
 
-__all__ = ['OCRTokenLoad', 'get_tokenizer', 'PackLayoutInputs']
+__all__ = [
+    'OCRTokenLoad', 'get_tokenizer', 'PackLayoutInputs', 'RandomTextDrop'
+]
