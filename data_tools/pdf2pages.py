@@ -28,8 +28,9 @@ from typing import List, Tuple
 
 from tqdm import tqdm
 
-from mmlayout.ocr import atomic_write, write_ocr_json
+from mmlayout.ocr import write_ocr_json
 from mmlayout.ocr.pdf_text import iter_pdf_pages, pdf_text_engine
+from mmlayout.utils import atomic_write
 
 logger = logging.getLogger('pdf2pages')
 

@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Sequence
 
 from PIL import Image
 
-from mmlayout.ocr import atomic_write
+from mmlayout.utils import atomic_write
 from .drawing import draw_page
 from .html_index import render_index
 from .markdown import document_markdown, document_name, picture_name, role_of

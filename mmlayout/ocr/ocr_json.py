@@ -12,16 +12,12 @@ and ``quad`` are optional. The legacy form
 """
 import json
 import math
-import os
-import os.path as osp
-import re
-import uuid
-from contextlib import contextmanager, suppress
 from itertools import chain
-from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from mmlayout.utils.atomic_files import atomic_write
 from .base import OCRLine
 
 
@@ -57,35 +53,6 @@ def write_ocr_json(path: str,
         ])
     with atomic_write(path, 'w', encoding='utf-8') as f:
         json.dump(payload, f, ensure_ascii=False)
-
-
-@contextmanager
-def atomic_write(path: str, mode: str = 'wb', **kwargs) -> Iterator[IO]:
-    """Open a hidden temp file beside ``path`` (``.<name>.<random>.tmp``)
-    and rename it to ``path`` when the block ends without error.
-
-    Parent folders are created; the file gets the usual permissions (umask),
-    and an error removes the temp file. A killed process leaves at most the
-    temp file, never a partial ``path``; the next successful write of the
-    same ``path`` removes such leftovers.
-    """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    name = osp.basename(path)
-    tmp_path = osp.join(folder, f'.{name}.{uuid.uuid4().hex[:12]}.tmp')
-    try:
-        with open(tmp_path, mode.replace('w', 'x'), **kwargs) as f:
-            yield f
-        os.replace(tmp_path, path)
-    except BaseException:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
-    leftover = re.compile(rf'\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp')
-    for entry in os.listdir(folder):
-        if leftover.fullmatch(entry):
-            with suppress(FileNotFoundError):  # another cleaner
-                os.remove(osp.join(folder, entry))
 
 
 def _is_number(value) -> bool:

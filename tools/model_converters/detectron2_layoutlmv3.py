@@ -108,7 +108,7 @@ from mmlayout.models.utils.layoutlmv3_checkpoint import (
     convert_hf_state_dict,
     is_hf_state_dict,
 )
-from mmlayout.ocr import atomic_write
+from mmlayout.utils import atomic_write
 from mmlayout.version import __version__
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

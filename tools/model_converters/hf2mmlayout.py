@@ -61,7 +61,7 @@ from mmlayout.models.utils.layoutlmv3_checkpoint import (
     CheckpointMismatchError,
     load_layoutlmv3_weights,
 )
-from mmlayout.ocr import atomic_write
+from mmlayout.utils import atomic_write
 from mmlayout.version import __version__
 
 #: (LayoutLMv3MM option, its value without the part, key prefixes of the
