@@ -6,10 +6,15 @@ folder). Output: ``<out>/<image stem>.json`` per page, in the format of
 ``mmlayout/ocr/ocr_json.py`` (so image stems must be unique).
 
 The run is resumable: pages whose JSON exists are skipped; files are written
-atomically (temp file + rename), and temp files left by a killed run are
+atomically (temp file + rename), and temp files left by killed writers are
 removed at start. A page that fails is logged and counted, and the run goes
 on; the summary lists the counts and pages/s, failures are also written to
 ``<out>/ocr_failures.txt``, and the exit status is 1 if any page failed.
+
+One run at a time writes into an ``--out`` folder: a second run into the
+same folder stops at once with exit status 75, naming the lock file
+``<out>/.ocr_images.lock`` and the pid holding it
+(:mod:`mmlayout.utils.folder_lock`; the lock of a killed run is taken over).
 
 Examples::
 
@@ -36,6 +41,8 @@ from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from mmlayout.ocr import build_ocr_engine, load_ocr_json, write_ocr_json
+from mmlayout.utils import (atomic_write, remove_leftover_temp_files,
+                            run_with_folder_lock)
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 FAILURES_FILE = 'ocr_failures.txt'
@@ -80,14 +87,6 @@ def check_unique_stems(files: Sequence[str]) -> None:
             f'{len(duplicates)} image stems occur more than once (e.g. '
             f'{duplicates[:5]}); OCR files are named <stem>.json, so stems '
             'must be unique')
-
-
-def remove_stale_temp_files(out_dir: str) -> int:
-    """Delete the temp files a killed writer left (``.<name>.json.*.tmp``)."""
-    stale = glob.glob(osp.join(glob.escape(out_dir), '.*.json.*.tmp'))
-    for path in stale:
-        os.remove(path)
-    return len(stale)
 
 
 def _init_worker(engine: str, lang: str, num_threads: Optional[int]) -> None:
@@ -152,16 +151,12 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format='%(message)s')
-    extensions = ('.json', ) if args.convert_legacy else IMG_EXTENSIONS
-    files = list_inputs(args.source, args.img_root, extensions)
-    check_unique_stems(files)
-    os.makedirs(args.out, exist_ok=True)
-    stale = remove_stale_temp_files(args.out)
+def run(args: argparse.Namespace, files: List[str]) -> int:
+    """OCR (or convert) ``files`` into ``args.out``; the exit status."""
+    stale = remove_leftover_temp_files(args.out)
     if stale:
-        logger.info(f'removed {stale} temp files left by an interrupted run')
+        logger.info(f'removed {len(stale)} temp files left by killed '
+                    'writers')
 
     tasks = [(f, output_path(args.out, f)) for f in files]
     if args.convert_legacy and any(
@@ -207,7 +202,8 @@ def main(argv=None) -> int:
     elapsed = time.perf_counter() - start
 
     done = len(todo) - len(failures)
-    with open(osp.join(args.out, FAILURES_FILE), 'w', encoding='utf-8') as f:
+    with atomic_write(
+            osp.join(args.out, FAILURES_FILE), 'w', encoding='utf-8') as f:
         f.writelines(f'{src}\t{error}\n' for src, error in failures)
     rate = done / elapsed if elapsed > 0 else 0.0
     logger.info(f'done: {done} pages written ({lines} lines), {skipped} '
@@ -215,6 +211,16 @@ def main(argv=None) -> int:
                 f'{" (see " + FAILURES_FILE + ")" if failures else ""}; '
                 f'{elapsed:.1f} s, {rate:.2f} pages/s')
     return 1 if failures else 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format='%(message)s')
+    extensions = ('.json', ) if args.convert_legacy else IMG_EXTENSIONS
+    files = list_inputs(args.source, args.img_root, extensions)
+    check_unique_stems(files)
+    return run_with_folder_lock(args.out, 'ocr_images',
+                                lambda: run(args, files))
 
 
 if __name__ == '__main__':

@@ -17,14 +17,19 @@ Writes under ``--out-dir`` (``--formats``, default all): ``json/<page>.json``,
 ``markdown/<document>.md`` (+ ``<document>_assets/``) and ``index.html``
 (+ ``html/``). Exit status: 0 when every page worked, 3 when some pages
 failed (listed at the end and in ``failed_pages.txt``), 1 on a fatal error.
+
+One run at a time writes into an ``--out-dir``: a second run into the same
+folder stops at once with exit status 75, naming the lock file
+``<out-dir>/.infer.lock`` and the pid holding it
+(:mod:`mmlayout.utils.folder_lock`; the lock of a killed run is taken over).
 """
 import argparse
 import sys
 import time
 
 from mmlayout.apis import FORMATS, LayoutInferencer, build_writers
-from mmlayout.ocr import atomic_write
-from mmlayout.utils import add_cfg_options_argument
+from mmlayout.utils import (add_cfg_options_argument, atomic_write,
+                            run_with_folder_lock)
 
 #: Exit status when some pages failed and the others were written.
 EXIT_SOME_FAILED = 3
@@ -77,8 +82,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """Infer ``args.inputs`` into ``args.out_dir``; the exit status."""
     formats = [name.strip() for name in args.formats.split(',') if name]
     ocr_kwargs = {'lang': args.ocr_lang} if args.ocr_lang else None
     inferencer = LayoutInferencer(
@@ -127,6 +132,11 @@ def main(argv=None) -> int:
         print('no pages found in the inputs', file=sys.stderr)
         return 1
     return EXIT_SOME_FAILED if failed else 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    return run_with_folder_lock(args.out_dir, 'infer', lambda: run(args))
 
 
 if __name__ == '__main__':

@@ -1,12 +1,17 @@
 import json
 import logging
 import os
+import signal
+import sys
+import time
 
 import pytest
+from helpers.processes import FORK, kill_midway, write_forever
 from PIL import Image
 
 import ocr_images
 from mmlayout.ocr import OCR_ENGINES, BaseOCREngine, OCRLine, load_ocr_json
+from mmlayout.utils import EXIT_LOCKED
 
 
 class FakeEngine(BaseOCREngine):
@@ -25,9 +30,20 @@ class FakeEngine(BaseOCREngine):
         return [OCRLine(f'{w}x{h} {self.lang}', (1, 2, w - 1, h - 2), 0.9)]
 
 
+class SlowEngine(FakeEngine):
+    """FakeEngine taking 0.3 s a page."""
+
+    name = 'slow'
+
+    def recognize(self, image):
+        time.sleep(0.3)
+        return super().recognize(image)
+
+
 @pytest.fixture
 def fake_engine(monkeypatch):
     monkeypatch.setitem(OCR_ENGINES, 'fake', FakeEngine)
+    monkeypatch.setitem(OCR_ENGINES, 'slow', SlowEngine)
 
 
 def _images(folder, names, size=(40, 30)):
@@ -63,11 +79,11 @@ def test_folder_resume_and_failures(tmp_path, fake_engine, capsys, caplog):
     caplog.clear()
 
     # a killed run leaves at most a temp file: removed, never read as done
-    (out / '.bad.json.x1y2.tmp').write_text('{"width": 4')
+    kill_midway(write_forever, str(out / 'bad.json'))
     os.remove(out / 'b.json')
     mtime = os.stat(out / 'a.json').st_mtime_ns
     assert _run(images, '--out', out) == 1
-    assert 'removed 1 temp files' in caplog.text
+    assert 'removed 1 temp files left by killed writers' in caplog.text
     assert '3 pages: 1 already done, 2 to do' in caplog.text
     assert os.stat(out / 'a.json').st_mtime_ns == mtime
     assert not [n for n in os.listdir(out) if n.endswith('.tmp')]
@@ -113,3 +129,60 @@ def test_convert_legacy(tmp_path):
     with pytest.raises(ValueError, match='must differ'):
         ocr_images.main([str(legacy), '--out', str(legacy),
                          '--convert-legacy'])
+
+
+def _run_slowly_when(start, images, out) -> None:
+    start.wait()
+    sys.exit(ocr_images.main([str(images), '--out', str(out), '--engine',
+                              'slow']))
+
+
+PAGES = [f'p{i}.png' for i in range(6)]
+
+
+def _assert_complete(out, names):
+    """Each of ``names`` in ``out`` is whole; with ocr_failures.txt among
+    them, they are all the folder holds (no temp or lock file)."""
+    if 'ocr_failures.txt' in names:
+        assert sorted(os.listdir(out)) == names
+    for name in names:
+        if name.endswith('.json'):
+            assert load_ocr_json(str(out / name))[2][0].text == '40x30 ch'
+
+
+def test_two_runs_into_one_folder(tmp_path, fake_engine):
+    """The second run stops at once (exit status 75); the first writes
+    every page whole."""
+    images, out = _images(tmp_path / 'imgs', PAGES), tmp_path / 'ocr'
+    start = FORK.Event()
+    runs = [FORK.Process(target=_run_slowly_when, args=(start, images, out))
+            for _ in range(2)]
+    for run in runs:
+        run.start()
+    start.set()
+    for run in runs:
+        run.join()
+    assert sorted(run.exitcode for run in runs) == [0, EXIT_LOCKED]
+    _assert_complete(out, sorted(['ocr_failures.txt'] + [
+        name.replace('.png', '.json') for name in PAGES]))
+
+
+def test_a_killed_run_leaves_its_lock_to_the_next(tmp_path, fake_engine):
+    images, out = _images(tmp_path / 'imgs', PAGES), tmp_path / 'ocr'
+    start = FORK.Event()
+    start.set()
+    run = FORK.Process(target=_run_slowly_when, args=(start, images, out))
+    run.start()
+    while not list(out.glob('*.json')):
+        time.sleep(0.05)
+    time.sleep(0.1)  # within the next page
+    os.kill(run.pid, signal.SIGKILL)
+    run.join()
+    assert (out / '.ocr_images.lock').read_text().startswith(
+        f'pid {run.pid} ')
+    done = sorted(path.name for path in out.glob('*.json'))
+    assert 0 < len(done) < len(PAGES)
+    _assert_complete(out, done)  # whole pages only
+    assert _run(images, '--out', out) == 0
+    _assert_complete(out, sorted(['ocr_failures.txt'] + [
+        name.replace('.png', '.json') for name in PAGES]))

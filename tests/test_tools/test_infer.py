@@ -1,9 +1,12 @@
 """tools/infer.py writes every format, and says when pages failed."""
 import json
+import os
 import os.path as osp
 
 import infer
 from helpers.tokenizers import english_bpe_tokenizer
+
+from mmlayout.utils import EXIT_LOCKED, folder_lock
 
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 DEMO = osp.join(ROOT, 'configs', 'demo', 'layoutmm-tiny_cascade_synth.py')
@@ -60,3 +63,12 @@ def test_all_pages_fine_and_one_format(synth_root, tmp_path):
     assert run(synth_root, tmp_path, str(first),
                extra=('--formats', 'json')) == 0
     assert [p.name for p in tmp_path.iterdir()] == ['json']
+
+
+def test_a_second_run_into_one_folder_stops(synth_root, tmp_path, capsys):
+    first = sorted((synth_root / 'val' / 'images').iterdir())[0]
+    with folder_lock(str(tmp_path), 'infer') as lock:  # a first run
+        assert run(synth_root, tmp_path, str(first)) == EXIT_LOCKED
+        assert os.listdir(tmp_path) == ['.infer.lock']  # nothing written
+    assert f'{lock} is held by pid {os.getpid()} on host ' in (
+        capsys.readouterr().err)
