@@ -1,5 +1,5 @@
 """tools/model_converters: Hugging Face and detectron2 LayoutLMv3 weights into
-mmlayout.
+mmlayout, and mmlayout's back into Hugging Face.
 
 unilm's published detectron2 checkpoint is not available offline, so the
 detectron2 state dicts are made up here: taken from an mmlayout model of the
@@ -8,6 +8,7 @@ converter's mapping, written out independently below; the LayoutLMv3 names
 are checked against transformers' LayoutLMv3Model.
 """
 import json
+import os
 import os.path as osp
 import pickle
 import re
@@ -16,11 +17,13 @@ import numpy as np
 import pytest
 import torch
 from helpers.models import TINY_ARCH, TINY_HF
-from model_converters import detectron2_layoutlmv3, hf2mmlayout
+from mmdet.models.backbones import ResNet
+from model_converters import detectron2_layoutlmv3, hf2mmlayout, mmlayout2hf
 from transformers import LayoutLMv3Config, LayoutLMv3Model
 
 from mmlayout.models.backbones import LayoutLMv3MM
 from mmlayout.models.utils import CheckpointMismatchError
+from mmlayout.models.utils.layoutlmv3_checkpoint import HF_CONFIG_TO_ARCH
 
 CONFIG_ROOT = osp.join(osp.dirname(__file__), '..', '..', 'configs')
 ARCH_ARGS = [f'{key}={value}' for key, value in TINY_ARCH.items()]
@@ -124,6 +127,174 @@ def test_hf_config_must_match_the_arch(tmp_path):
             str(tmp_path / 'mm.pth'), '--arch-cfg', *ARCH_ARGS, 'num_heads=2'
         ])
     assert not (tmp_path / 'mm.pth').exists()
+
+
+# ----------------------------------------------------------------------------
+# mmlayout2hf
+# ----------------------------------------------------------------------------
+#: config.json fields mmlayout2hf.py derives from the backbone.
+DERIVED_FIELDS = (*HF_CONFIG_TO_ARCH, 'input_size', 'hidden_act',
+                  'visual_embed', 'text_embed', 'has_relative_attention_bias',
+                  'has_spatial_attention_bias')
+
+
+def hf_inputs(text: bool) -> dict:
+    """Two 224x224 images and, with ``text``, 10 tokens each (the second
+    page's last 3 are padding)."""
+    torch.manual_seed(1)
+    inputs = dict(pixel_values=torch.randn(2, 3, 224, 224))
+    if text:
+        corners = torch.randint(0, 500, (2, 10, 2))
+        sizes = torch.randint(0, 500, (2, 10, 2))
+        attention_mask = torch.ones(2, 10, dtype=torch.long)
+        attention_mask[1, 7:] = 0
+        inputs.update(
+            input_ids=torch.randint(3, 100, (2, 10)).masked_fill(
+                attention_mask == 0, 1),  # 1: the padding token
+            bbox=torch.cat([corners, corners + sizes], dim=-1),
+            attention_mask=attention_mask)
+    return inputs
+
+
+def max_output_difference(model: LayoutLMv3Model, other: LayoutLMv3Model,
+                          inputs: dict) -> float:
+    with torch.no_grad():
+        output = model(**inputs).last_hidden_state
+        other_output = other(**inputs).last_hidden_state
+    assert output.shape == other_output.shape
+    return (output - other_output).abs().max().item()
+
+
+def round_trip(folder, **fields):
+    """A tiny Hugging Face model through hf2mmlayout.py and mmlayout2hf.py:
+    the original and the model read back from ``folder / 'back'``."""
+    hf_model = save_hf_model(folder / 'hf', **fields)
+    mm_path = str(folder / 'mm.pth')
+    hf2mmlayout.main([str(folder / 'hf'), mm_path, '--arch-cfg', *ARCH_ARGS])
+    assert mmlayout2hf.main([mm_path, str(folder / 'back')]) == 0
+    back, info = LayoutLMv3Model.from_pretrained(
+        folder / 'back', output_loading_info=True)
+    assert not any(info.values()), info
+    return hf_model, back
+
+
+def test_round_trip_through_mmlayout_gives_the_same_model(tmp_path, capsys):
+    (tmp_path / 'back').mkdir()
+    (tmp_path / 'back' / 'tokenizer.json').write_text('{}')
+    hf_model, back = round_trip(tmp_path)
+    output = capsys.readouterr().out
+    assert "arch_cfg {'embed_dims': 64" in output
+    assert "(from its meta['backbone'])" in output
+    assert re.search(
+        r'Wrote .*back: model.safetensors, config.json; \d+ tensors, '
+        r'loaded back .* no missing or unexpected keys', output)
+
+    for field in DERIVED_FIELDS:
+        assert getattr(back.config, field) == getattr(hf_model.config,
+                                                      field), field
+    back_state = back.state_dict()
+    assert back_state.keys() == hf_model.state_dict().keys()
+    for key, value in hf_model.state_dict().items():
+        assert torch.equal(back_state[key], value), key
+    assert max_output_difference(hf_model, back, hf_inputs(True)) <= 1e-4
+    # files beside the model are kept; no temporary file is left
+    assert sorted(os.listdir(tmp_path / 'back')) == [
+        'config.json', 'model.safetensors', 'tokenizer.json'
+    ]
+    assert not [name for name in os.listdir(tmp_path) if name[0] == '.']
+
+
+@pytest.mark.parametrize('fields', [
+    dict(text_embed=False),
+    dict(has_relative_attention_bias=False, has_spatial_attention_bias=False),
+    dict(has_spatial_attention_bias=False),
+    dict(has_relative_attention_bias=False),
+])
+def test_round_trip_without_optional_parts(tmp_path, capsys, fields):
+    hf_model, back = round_trip(tmp_path, **fields)
+    for field in DERIVED_FIELDS:
+        assert getattr(back.config, field) == getattr(hf_model.config,
+                                                      field), field
+    inputs = hf_inputs(text=back.config.text_embed)
+    assert max_output_difference(hf_model, back, inputs) <= 1e-4
+    # Hugging Face ignores a spatial bias without the 1D bias; mmlayout not
+    spatial_only = fields == dict(has_relative_attention_bias=False)
+    assert spatial_only == ('WARNING: Hugging Face LayoutLMv3 ignores the '
+                            'spatial bias' in capsys.readouterr().out)
+
+
+def test_pretrainer_checkpoint_keeps_only_the_backbone(tmp_path, capsys):
+    torch.manual_seed(0)
+    backbone = LayoutLMv3MM(arch_cfg=TINY_ARCH, drop_path_rate=0.)
+    backbone.init_weights()
+    heads = {
+        'mlm_head.dense.weight': torch.randn(64, 64),
+        'mlm_head.decoder.bias': torch.randn(100),
+        'mim_head.weight': torch.randn(8192, 64),
+        'wpa_head.0.weight': torch.randn(2, 64),
+        'mask_token': torch.randn(64),
+    }
+    state_dict = {
+        f'backbone.{key}': value
+        for key, value in backbone.state_dict().items()
+    }
+    torch.save(
+        dict(state_dict={
+            **state_dict,
+            **heads
+        }, meta={}), tmp_path / 'iter_10.pth')
+
+    assert mmlayout2hf.main([
+        str(tmp_path / 'iter_10.pth'),
+        str(tmp_path / 'hf'), '--arch-cfg', *ARCH_ARGS
+    ]) == 0
+    output = capsys.readouterr().out
+    assert 'Dropped 5 keys outside the backbone: mlm_head (2), mim_head ' \
+        '(1), wpa_head (1), mask_token (1)' in output
+    assert 'from its meta' not in output
+    hf_model = LayoutLMv3Model.from_pretrained(tmp_path / 'hf')
+    hf_state = hf_model.state_dict()
+    torch.testing.assert_close(
+        torch.cat([
+            hf_state[f'encoder.layer.3.attention.self.{name}.bias']
+            for name in ('query', 'key', 'value')
+        ]),
+        state_dict['backbone.layers.3.attn.qkv.bias'],
+        rtol=0,
+        atol=0)
+    images = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        expected = backbone.eval()(images)[-1].flatten(2).transpose(1, 2)
+        output = hf_model(pixel_values=images).last_hidden_state[:, 1:]
+    torch.testing.assert_close(output, expected, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize('backbone,message', [
+    (lambda: ResNet(depth=18), 'holds no LayoutLMv3MM state dict: no '
+     r'cls_token, pos_embed, layers.0.attn.qkv.weight, bare or under '
+     r'`backbone.`. Its 120 keys are under conv1 \(1\), bn1 \(5\), layer1 '
+     r'\(24\), layer2 \(30\)'),
+    (lambda: LayoutLMv3MM(arch_cfg=TINY_ARCH, stem_channels=(8, 8, 8, 8)),
+     'embeds images with a convolutional stem'),
+    (lambda: LayoutLMv3MM(arch_cfg=dict(TINY_ARCH, feedforward_channels=96)),
+     'does not fit LayoutLMv3MM.*size mismatch for layers.0.ffn.fc1.weight'),
+])
+def test_checkpoint_without_a_convertible_backbone(tmp_path, backbone,
+                                                   message):
+    state_dict = {
+        f'backbone.{key}': value
+        for key, value in backbone().state_dict().items()
+    }
+    state_dict['neck.lateral_convs.0.conv.weight'] = torch.zeros(4, 4, 1, 1)
+    src = tmp_path / 'epoch_12.pth'
+    torch.save(dict(state_dict=state_dict, meta={}), src)
+    with pytest.raises(
+            CheckpointMismatchError,
+            match='(?s)' + re.escape(str(src)) + '.*' + message):
+        mmlayout2hf.main(
+            [str(src),
+             str(tmp_path / 'hf'), '--arch-cfg', *ARCH_ARGS])
+    assert os.listdir(tmp_path) == ['epoch_12.pth']
 
 
 # ----------------------------------------------------------------------------

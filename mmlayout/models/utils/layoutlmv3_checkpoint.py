@@ -17,6 +17,8 @@ model's. Every shape is checked before loading, and loading is strict:
 a checkpoint that does not fill the whole backbone raises, listing the
 missing, unexpected and misshapen tensors, unless the parts that may stay
 at their initialisation are named (``allow_missing``).
+
+:func:`to_hf_state_dict` renames the other way, by the same rules.
 """
 import json
 import logging
@@ -83,6 +85,29 @@ _HF_TO_MM_KEYS = (
 )
 _HF_QKV = re.compile(_LAYER + r'attention\.self\.(query|key|value)\.(\w+)$')
 _QKV_ORDER = ('query', 'key', 'value')
+#: Tensors of the same name in both models.
+_SAME_NAMES = ('cls_token', 'pos_embed')
+_MM_QKV = re.compile(r'layers\.(\d+)\.attn\.qkv\.(\w+)$')
+
+
+def _inverse_rule(pattern: str, template: str) -> Tuple[str, str]:
+    r"""Turn a rule of ``_HF_TO_MM_KEYS`` around.
+
+    The rules' patterns hold only escaped dots and the layer group
+    ``(\d+)``; their templates only the back reference ``\1``.
+
+    Returns:
+        tuple[str, str]: (LayoutLMv3MM key pattern, Hugging Face key
+        template).
+    """
+    mm_pattern = re.escape(template).replace(re.escape(r'\1'), r'(\d+)')
+    hf_template = pattern.replace(r'(\d+)', r'\1').replace(r'\.', '.')
+    return mm_pattern, hf_template
+
+
+#: (LayoutLMv3MM key pattern, Hugging Face key template).
+_MM_TO_HF_KEYS = tuple(
+    _inverse_rule(pattern, template) for pattern, template in _HF_TO_MM_KEYS)
 #: Buffers some Hugging Face checkpoints carry; derived, never loaded.
 _HF_DERIVED_BUFFERS = ('embeddings.position_ids', 'visual_bbox')
 #: Prefixes stripped from checkpoint keys: detector and task models.
@@ -267,11 +292,54 @@ def convert_hf_state_dict(
                 sources[new_key] = key
                 break
         else:
-            if key in ('cls_token', 'pos_embed'):
+            if key in _SAME_NAMES:
                 converted[key], sources[key] = value, key
             else:
                 unknown.append(key)
     return converted, sources, unknown
+
+
+def to_hf_state_dict(
+        state_dict: Dict[str, Tensor]) -> Tuple[Dict[str, Tensor], List[str]]:
+    """Rename LayoutLMv3MM keys to Hugging Face LayoutLMv3 keys.
+
+    The inverse of :func:`convert_hf_state_dict`, by the same rules: for C
+    channels, each ``layers.N.attn.qkv`` weight ``(3C, C)`` / bias
+    ``(3C, )`` is split into ``encoder.layer.N.attention.self.{query,key,
+    value}`` ``(C, C)`` / ``(C, )`` (copies, so that the result can be saved
+    as it is), the other tensors are renamed.
+
+    Args:
+        state_dict (dict[str, Tensor]): LayoutLMv3MM keys, without a
+            ``backbone.`` prefix.
+
+    Returns:
+        tuple[dict[str, Tensor], list[str]]: The state dict with the keys of
+        ``transformers.LayoutLMv3Model`` (no ``layoutlmv3.`` prefix), and
+        the keys no rule renames. A convolutional stem's ``patch_embed.*``
+        is renamed as the linear projection's would be; Hugging Face
+        LayoutLMv3 has no place for it.
+    """
+    converted, unknown = {}, []
+    for key, value in state_dict.items():
+        qkv = _MM_QKV.match(key)
+        if qkv:
+            layer, param = qkv.groups()
+            for part, tensor in zip(_QKV_ORDER, value.chunk(3)):
+                converted[f'encoder.layer.{layer}.attention.self.{part}.'
+                          f'{param}'] = tensor.clone()
+            continue
+        if key in _SAME_NAMES:
+            converted[key] = value
+            continue
+        for pattern, template in _MM_TO_HF_KEYS:
+            match = re.match(pattern, key)
+            if match:
+                converted[match.expand(template) + key[match.end():]] = value
+                break
+        else:
+            unknown.append(key)
+    return converted, unknown
 
 
 def resize_pos_embed(pos_embed: Tensor, grid_size: Tuple[int, int]) -> Tensor:
