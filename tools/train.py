@@ -9,7 +9,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmlayout  # noqa: F401  registers mmlayout components and safe types
-from mmlayout.utils import enable_amp, parse_runner_args, prepare_config
+from mmlayout.utils import (enable_amp, parse_runner_args, prepare_config,
+                            use_checkpoint_seed)
 
 
 def parse_args():
@@ -40,6 +41,8 @@ def main():
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    if cfg.get('resume', False):
+        use_checkpoint_seed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

@@ -1,5 +1,6 @@
 """tools/train.py, --resume, tools/test.py and the distributed launchers end
 to end, on CPU."""
+import glob
 import json
 import os
 import os.path as osp
@@ -9,6 +10,7 @@ import subprocess
 import sys
 
 import torch
+from experiments.kill_and_resume import compare_losses, losses
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs', 'baselines',
@@ -51,13 +53,15 @@ def run(script, *args, env=None):
 def test_train_then_resume_then_test(synth_root, tmp_path):
     work_dir = str(tmp_path / 'work')
     run('train.py', CONFIG, '--work-dir', work_dir, '--cfg-options',
-        'train_cfg.max_iters=2', *data_options(synth_root))
+        'train_cfg.max_iters=2', 'randomness.seed=0',
+        *data_options(synth_root))
     first = osp.join(work_dir, 'iter_2.pth')
     assert osp.isfile(first)
     # MMEngine's checkpoint loads with torch's safe unpickler.
     checkpoint = torch.load(first, map_location='cpu', weights_only=True)
     assert checkpoint['meta']['iter'] == 2
 
+    # the resumed run takes the checkpoint's seed (none configured)
     log = run('train.py', CONFIG, '--work-dir', work_dir, '--resume',
               '--cfg-options', 'train_cfg.max_iters=4',
               *data_options(synth_root))
@@ -69,6 +73,15 @@ def test_train_then_resume_then_test(synth_root, tmp_path):
         map_location='cpu',
         weights_only=True)
     assert resumed['meta']['iter'] == 4
+    assert len(resumed['rng_states']['ranks']) == 1
+
+    # the same losses as 4 iterations in one go: random states resumed
+    whole = str(tmp_path / 'whole')
+    run('train.py', CONFIG, '--work-dir', whole, '--cfg-options',
+        'train_cfg.max_iters=4', 'randomness.seed=0',
+        *data_options(synth_root))
+    assert compare_losses(losses(whole), losses(work_dir)) == (
+        'losses: identical at all 4 iterations', True)
 
     predictions = str(tmp_path / 'preds.pkl')
     log = run('test.py', CONFIG, osp.join(work_dir, 'iter_4.pth'),
@@ -98,13 +111,18 @@ def test_dist_train_then_dist_test_with_two_gloo_processes(
               '--cfg-options', 'train_cfg.max_iters=2',
               *data_options(synth_root), env=launcher_env())
     assert 'Distributed training: True' in log
-    assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+    checkpoint = torch.load(osp.join(work_dir, 'iter_2.pth'),
+                            map_location='cpu', weights_only=True)
+    assert len(checkpoint['rng_states']['ranks']) == 2  # one per process
 
     predictions = str(tmp_path / 'preds.pkl')
     log = run('dist_test.sh', CONFIG, osp.join(work_dir, 'iter_2.pth'), '2',
               '--work-dir', work_dir, '--out', predictions, '--cfg-options',
               *data_options(synth_root), env=launcher_env())
     assert 'coco/bbox_mAP' in log
+    (metrics, ) = glob.glob(osp.join(work_dir, '*', '*.json'))  # by rank 0
+    with open(metrics) as f:
+        assert 'coco/bbox_mAP' in json.load(f)
     with open(predictions, 'rb') as f:
         results = pickle.load(f)
     # each of the 2 processes tested 1 page; rank 0 collected both

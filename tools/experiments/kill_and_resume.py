@@ -9,8 +9,11 @@ Then checks that
 - the interrupted run ends at the configured iteration with a final
   checkpoint that loads (``torch.load(weights_only=True)``);
 - no truncated checkpoint or temp file is left in the work dir;
-- its loss at every iteration equals the uninterrupted run's (printed:
-  the largest difference over all iterations, and where).
+- its loss at every iteration equals the uninterrupted run's exactly
+  (printed: ``identical``, or the first iteration that differs and the
+  largest difference); checkpoints carry the random states
+  (``RandomStateHook``), so a resumed run draws what the uninterrupted one
+  drew.
 
 Example (the CNN baseline on synthetic pages, 16 iterations)::
 
@@ -29,7 +32,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import torch
 
@@ -119,6 +122,33 @@ def run_killed(args, work_dir: str, kill_at: List[int]) -> None:
         resume = True
 
 
+def compare_losses(expected: Dict[int, float],
+                   got: Dict[int, float]) -> Tuple[str, bool]:
+    """Compare the interrupted run's loss per iteration with the
+    uninterrupted run's.
+
+    Returns:
+        tuple: A one-line verdict (``identical``, or the first iteration
+        that differs, the largest difference and the missing iterations)
+        and whether the losses are identical at every iteration.
+    """
+    missing = sorted(set(expected) - set(got))
+    differing = [i for i in sorted(expected)
+                 if i in got and got[i] != expected[i]]
+    if not missing and not differing:
+        return (f'losses: identical at all {len(expected)} iterations', True)
+    verdict = f'losses: missing iterations {missing or "none"}'
+    if differing:
+        first = differing[0]
+        worst = max(differing, key=lambda i: abs(got[i] - expected[i]))
+        verdict += (
+            f'; first differing iteration {first} ({expected[first]:.6f} '
+            f'vs {got[first]:.6f}), {len(differing)} of {len(expected)} '
+            f'differ, the most at iteration {worst} by '
+            f'{abs(got[worst] - expected[worst]):.3g}')
+    return verdict, False
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     rng = random.Random(args.seed)
@@ -149,18 +179,13 @@ def main(argv=None) -> int:
     ok &= not leftovers
 
     expected, got = losses(reference), losses(interrupted)
-    missing = sorted(set(expected) - set(got))
-    diffs = {i: abs(got[i] - expected[i]) for i in expected if i in got}
-    worst = max(diffs, key=diffs.get)
-    print(f'loss per iteration: {len(diffs)} of {len(expected)} iterations '
-          f'in both runs; largest difference {diffs[worst]:.3g} at '
-          f'iteration {worst} ({expected[worst]:.5f} vs {got[worst]:.5f}); '
-          f'missing: {missing or "none"}')
     for i in sorted(expected):
-        mark = '' if diffs.get(i, 1) == 0 else '  <- differs'
         value = got.get(i, float('nan'))
-        print(f'  iter {i:3d}: {expected[i]:.5f}  {value:.5f}{mark}')
-    ok &= not missing
+        mark = '' if value == expected[i] else '  <- differs'
+        print(f'  iter {i:3d}: {expected[i]:.6f}  {value:.6f}{mark}')
+    verdict, same = compare_losses(expected, got)
+    print(verdict)
+    ok &= same
     print('PASS' if ok else 'FAIL')
     return 0 if ok else 1
 
