@@ -8,7 +8,8 @@ checkpoints, so resuming works with ``torch.load``'s ``weights_only`` default,
 makes MMEngine write local files (checkpoints) atomically, and lets mmcv's
 float32-only CPU ops run under CPU autocast (``--amp``).
 """
-from . import datasets, engine, models  # noqa: F401  (registration)
+# registration
+from . import datasets, engine, evaluation, models  # noqa: F401
 from .utils import (allow_mmengine_checkpoints,
                     run_mmcv_ops_in_float32_under_cpu_autocast,
                     use_atomic_local_files)

@@ -15,6 +15,7 @@ from mmengine.runner import load_checkpoint
 import mmlayout  # noqa: F401  registers mmlayout components
 from mmlayout.ocr import BaseOCREngine, OCRLine, build_ocr_engine
 from mmlayout.ocr import load_ocr_json, reading_order
+from mmlayout.models.utils import reads_text
 from mmlayout.utils.memory import release_free_heap_memory
 from mmlayout.utils.runtime import apply_text_keys
 from .page_sources import InputType, PageSource, iter_page_sources
@@ -37,8 +38,7 @@ _META_KEYS = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')
 
 def _model_reads_text(model: torch.nn.Module) -> bool:
     """Whether the model's backbone takes the page text."""
-    backbone = getattr(model, 'backbone', None)
-    return hasattr(backbone, 'image_only') and not backbone.image_only
+    return reads_text(getattr(model, 'backbone', None))
 
 
 class LayoutInferencer:

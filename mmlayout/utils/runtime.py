@@ -55,7 +55,8 @@ TEXT_KEYS = ('tokenizer', 'ocr_root')
 
 def apply_text_keys(cfg: Config) -> None:
     """Copy the config's ``tokenizer`` and ``ocr_root`` (when set) into
-    every ``OCRTokenLoad`` of the train/val/test dataloaders, in place.
+    every ``OCRTokenLoad`` of the train/val/test dataloaders, in place, and
+    the ``tokenizer`` into a model that takes one (``LayoutLMv3Pretrainer``).
 
     Datasets wrapped in others (``dataset.dataset``, ``datasets`` lists)
     are followed.
@@ -63,6 +64,10 @@ def apply_text_keys(cfg: Config) -> None:
     values = {key: cfg[key] for key in TEXT_KEYS if cfg.get(key) is not None}
     if not values:
         return
+    model = cfg.get('model')
+    if isinstance(model, dict) and 'tokenizer' in model and (
+            'tokenizer' in values):
+        model['tokenizer'] = values['tokenizer']
 
     def visit(dataset) -> None:
         if not isinstance(dataset, dict):

@@ -20,10 +20,13 @@ from mmengine.optim import build_optim_wrapper
 from mmlayout.utils.runtime import apply_text_keys
 
 CONFIG_ROOT = osp.join(osp.dirname(__file__), '..', '..', 'configs')
-CONFIGS = sorted(
+ALL_CONFIGS = sorted(
     osp.relpath(path, CONFIG_ROOT)
     for path in glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
     if not osp.relpath(path, CONFIG_ROOT).startswith('_base_'))
+#: Pre-training configs (unlabelled pages, no detector).
+PRETRAIN_CONFIGS = [c for c in ALL_CONFIGS if c.startswith('pretrain')]
+CONFIGS = [c for c in ALL_CONFIGS if c not in PRETRAIN_CONFIGS]
 SMALL_CHANNELS = 32
 
 
@@ -38,6 +41,10 @@ def shrink_layoutlmv3(model_cfg) -> None:
         feedforward_channels=2 * SMALL_CHANNELS, vocab_size=400,
         coord_dims=4, shape_dims=8)
     backbone.pretrained = None
+    if model_cfg.get('neck') is None:  # a pre-trainer
+        backbone.out_indices = (backbone.arch_cfg.get('num_layers', 12) - 1,
+                                )
+        return
     if model_cfg.get('fusion'):
         model_cfg.fusion.update(text_channels=SMALL_CHANNELS,
                                 map_channels=SMALL_CHANNELS)
@@ -93,3 +100,37 @@ def test_config_builds_and_trains_one_step(config, synth_root, tmp_path):
     changed = [not torch.equal(value, model.roi_head.state_dict()[key])
                for key, value in head.items()]
     assert any(changed)
+
+
+@pytest.mark.parametrize('config', PRETRAIN_CONFIGS)
+def test_pretrain_config_builds_and_trains_one_step(config, synth_root):
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(CONFIG_ROOT, config))
+    assert cfg.custom_imports['imports'] == ['mmlayout']
+    cfg.model.backbone.with_cp = False
+    shrink_layoutlmv3(cfg.model)
+    cfg.model.backbone.arch_cfg.vocab_size = 400
+    cfg.tokenizer = english_bpe_tokenizer()
+    cfg.ocr_root = '{img_dir}/../ocr'
+    apply_text_keys(cfg)
+    assert cfg.model.tokenizer == cfg.tokenizer
+    dataset_cfg = cfg.train_dataloader.dataset.datasets[0]
+    dataset_cfg.data_root = f'{synth_root}/train/'
+    dataset = DATASETS.build(dataset_cfg)
+    batch = pseudo_collate([dataset[0], dataset[1]])
+
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    optim_wrapper = build_optim_wrapper(
+        model, dict(cfg.optim_wrapper, accumulative_counts=1))
+    before = {key: value.clone()
+              for key, value in model.state_dict().items()}
+    losses = model.train_step(batch, optim_wrapper)
+    assert torch.isfinite(losses['loss']) and losses['loss'] > 0
+    for part in ('backbone.layers.0', 'mlm_head', 'mim_head', 'wpa_head',
+                 'mask_token'):
+        assert any(not torch.equal(value, model.state_dict()[key])
+                   for key, value in before.items()
+                   if key.startswith(part)), part

@@ -1,4 +1,5 @@
 """OCRTokenLoad: a page's OCR JSON -> token ids and their line boxes."""
+import json
 import os.path as osp
 from itertools import chain
 from typing import Dict, List, Optional, Tuple
@@ -12,6 +13,7 @@ from mmlayout.ocr import OCRLine, load_ocr_json, reading_order
 # Per-process caches: a tokenizer is loaded once in each dataloader worker.
 _TOKENIZERS: Dict[str, object] = {}
 _ENCODERS: Dict[str, object] = {}
+_WORD_STARTS: Dict[str, np.ndarray] = {}
 
 
 def get_tokenizer(name_or_path: str):
@@ -61,6 +63,36 @@ def _get_encoder(name_or_path: str):
             encoder.no_padding()
         _ENCODERS[name_or_path] = encoder
     return encoder
+
+
+def word_start_table(name_or_path: str) -> np.ndarray:
+    """Which token ids begin a word, per id of the tokenizer.
+
+    Read from the vocabulary, once per tokenizer: with a WordPiece model
+    every token but the ``##`` continuations begins a word; otherwise a
+    token begins a word when it carries the word-boundary mark of a
+    byte-level BPE (``Ġ``, RoBERTa) or SentencePiece (``▁``, XLM-R). The
+    first token of a line always begins one (see :class:`OCRTokenLoad`).
+    Text without spaces (Chinese) makes a whole segment one word, as the
+    tokenizer's own pre-tokenisation does.
+
+    Returns:
+        np.ndarray: ``(len(tokenizer),)`` bool.
+    """
+    table = _WORD_STARTS.get(name_or_path)
+    if table is None:
+        tokenizer = get_tokenizer(name_or_path)
+        tokens = tokenizer.convert_ids_to_tokens(range(len(tokenizer)))
+        model = json.loads(
+            tokenizer.backend_tokenizer.to_str())['model'] or {}
+        if model.get('type') == 'WordPiece':
+            prefix = model.get('continuing_subword_prefix') or '##'
+            table = np.array([not str(t).startswith(prefix) for t in tokens])
+        else:
+            table = np.array(
+                [str(t).startswith(('\u0120', '\u2581')) for t in tokens])
+        _WORD_STARTS[name_or_path] = table
+    return table
 
 
 def fit_lines_to_budget(counts: np.ndarray, budget: int) -> np.ndarray:
@@ -174,6 +206,9 @@ class OCRTokenLoad(BaseTransform):
     - text_input_ids (np.int64): ``(L,)`` token ids, ``<s> ... </s>``.
     - text_line_index (np.int64): ``(L,)`` index of each token's line in
       ``text_line_bboxes``; -1 for ``<s>`` and ``</s>``.
+    - text_word_index (np.int64): ``(L,)`` page-wide number of each
+      token's word, increasing in reading order (the sub-tokens of a word
+      share it; see :func:`word_start_table`); -1 for ``<s>`` and ``</s>``.
     - text_line_bboxes (np.float32): ``(N, 4)`` boxes ``x0, y0, x1, y1`` of
       the N kept lines in reading order, pixels of the OCR page.
     - text_ocr_shape (tuple): ``(height, width)`` of the OCR page, None when
@@ -376,9 +411,15 @@ class OCRTokenLoad(BaseTransform):
         input_ids[1:-1] = flat_ids[kept_tokens]
         line_index = np.full(total + 2, -1, dtype=np.int64)
         line_index[1:-1] = np.repeat(np.arange(len(kept)), keep[is_kept_line])
+        table = word_start_table(self.tokenizer)
+        starts_word = table[input_ids[1:-1]]
+        starts_word |= position[kept_tokens] == 0  # a line's first token
+        word_index = np.full(total + 2, -1, dtype=np.int64)
+        word_index[1:-1] = np.cumsum(starts_word) - 1
 
         results['text_input_ids'] = input_ids
         results['text_line_index'] = line_index
+        results['text_word_index'] = word_index
         results['text_line_bboxes'] = boxes[kept].astype(np.float32)
         results['text_ocr_shape'] = ocr_shape
         results['text_ocr_path'] = path

@@ -20,6 +20,11 @@ _SUPPORTED = (
     'are not supported')
 
 
+#: Optional per-token arrays in ``results`` -> their field in
+#: ``data_sample.text``.
+TOKEN_FIELDS = {'text_word_index': 'word_ids', 'mlm_mask': 'mlm_mask'}
+
+
 def _project(matrix: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """Boxes enclosing the projected corners of ``(N, 4)`` boxes."""
     x0, y0, x1, y1 = boxes.T
@@ -79,8 +84,15 @@ class PackLayoutInputs(PackDetInputs):
         the page content in the final image (after every transform),
         ``[0, 0, 0, 0]`` for ``<s>``/``</s>``. Pixel ``x`` of the input is
         ``bboxes / 1000 * valid_shape[1]``.
+      - ``word_ids``: ``(L,)`` long page-wide word number of each token,
+        -1 for ``<s>``/``</s>`` (from ``text_word_index``, when present).
+      - ``mlm_mask``: ``(L,)`` bool, tokens masked for masked language
+        modelling (from :class:`PretrainMasking`, when present).
       - ``metainfo['pad_token_id']``: the tokenizer's padding id.
 
+    - ``data_sample.mim_mask``: ``(h / 16, w / 16)`` bool patches of the
+      page content masked for masked image modelling (from
+      :class:`PretrainMasking`, when present).
     - ``data_sample.metainfo['valid_shape']``: ``(h, w)`` of the page content
       in the input image; it is ``img_shape`` unless a pipeline ``Pad``
       added rows/columns at the bottom/right.
@@ -161,10 +173,16 @@ class PackLayoutInputs(PackDetInputs):
         bboxes[is_text] = line_boxes[line_index[is_text]]
 
         data_sample = packed['data_samples']
-        data_sample.text = InstanceData(
+        text = InstanceData(
             metainfo=dict(pad_token_id=results['text_pad_token_id']),
             input_ids=torch.from_numpy(results['text_input_ids']),
             bboxes=torch.from_numpy(bboxes))
+        for key, field in TOKEN_FIELDS.items():
+            if key in results:
+                text.set_field(torch.from_numpy(results[key]), field)
+        data_sample.text = text
+        if 'mim_mask' in results:
+            data_sample.mim_mask = torch.from_numpy(results['mim_mask'])
         data_sample.set_metainfo(dict(valid_shape=valid_shape))
         return packed
 

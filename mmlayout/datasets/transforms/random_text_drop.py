@@ -28,6 +28,7 @@ class RandomTextDrop(BaseTransform):
     - text_input_ids: ``(2,)``, ``<s>`` and ``</s>``.
     - text_line_index: ``(2,)``, -1 and -1.
     - text_line_bboxes: ``(0, 4)``.
+    - text_word_index: ``(2,)``, -1 and -1 (when present).
 
     Args:
         prob (float): Probability of dropping a page's text, in [0, 1].
@@ -54,6 +55,8 @@ class RandomTextDrop(BaseTransform):
             results['text_input_ids'] = input_ids[[0, -1]].copy()
             results['text_line_index'] = np.full(2, -1, dtype=np.int64)
             results['text_line_bboxes'] = np.zeros((0, 4), dtype=np.float32)
+            if 'text_word_index' in results:
+                results['text_word_index'] = np.full(2, -1, dtype=np.int64)
         return results
 
     def __repr__(self) -> str:

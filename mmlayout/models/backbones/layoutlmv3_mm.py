@@ -302,6 +302,11 @@ class LayoutLMv3MM(BaseModule):
             for rate in drop_path_rates)
         self._freeze_stages()
 
+    @property
+    def reads_text(self) -> bool:
+        """Whether the backbone takes the page text (not ``image_only``)."""
+        return not self.image_only
+
     def _build_patch_embed(self, stem_channels: Optional[Sequence[int]],
                            norm_cfg: Dict) -> nn.Module:
         """The image embedding: ``(B, 3, H, W)`` to
@@ -448,6 +453,27 @@ class LayoutLMv3MM(BaseModule):
                 f'input_ids must lie in [0, {self.arch.vocab_size}); got '
                 f'values in [{id_min}, {id_max}]')
 
+    def _check_patch_mask(self, images: Tensor, patch_mask: Optional[Tensor],
+                          mask_token: Optional[Tensor]) -> None:
+        """Raise a ValueError naming a malformed patch mask or mask token."""
+        if patch_mask is None and mask_token is None:
+            return
+        if patch_mask is None or mask_token is None:
+            raise ValueError('patch_mask and mask_token go together: give '
+                             'both or neither')
+        batch_size, _, height, width = images.shape
+        grid = (batch_size, height // self.patch_size,
+                width // self.patch_size)
+        if tuple(patch_mask.shape) != grid or patch_mask.dtype != torch.bool:
+            raise ValueError(
+                f'patch_mask must be a bool tensor of shape {grid} (one '
+                f'entry per patch); got {patch_mask.dtype} '
+                f'{tuple(patch_mask.shape)}')
+        if tuple(mask_token.shape) != (self.arch.embed_dims, ):
+            raise ValueError(
+                f'mask_token must have shape ({self.arch.embed_dims},); got '
+                f'{tuple(mask_token.shape)}')
+
     def _valid_grids(self, valid_shapes: Optional[Tensor],
                      images: Tensor) -> Optional[Tensor]:
         """Patch grid ``(rows, cols)`` of each image's valid area.
@@ -504,8 +530,12 @@ class LayoutLMv3MM(BaseModule):
                 F.pad(patch_pos, (0, 0, 0, grid_w - cols, 0, grid_h - rows)))
         return torch.stack(per_size).flatten(1, 2)[which]
 
-    def _embed_image(self, images: Tensor, valid_grids: Optional[Tensor],
-                     visual_mask: Optional[Tensor]) -> Tensor:
+    def _embed_image(self,
+                     images: Tensor,
+                     valid_grids: Optional[Tensor],
+                     visual_mask: Optional[Tensor],
+                     patch_mask: Optional[Tensor] = None,
+                     mask_token: Optional[Tensor] = None) -> Tensor:
         """Embed images into ``[CLS ; patches]`` tokens.
 
         Args:
@@ -515,10 +545,20 @@ class LayoutLMv3MM(BaseModule):
             visual_mask (Tensor, optional): ``(B, 1 + N)`` bool, False on
                 patches beyond an image's valid grid (see
                 :meth:`_visual_layout`); None when no image is padded.
+            patch_mask (Tensor, optional): ``(B, H / 16, W / 16)`` bool,
+                patches whose embedding ``mask_token`` replaces (masked
+                image modelling); with a convolutional stem their pixels
+                are zeroed first, so the stem cannot see them.
+            mask_token (Tensor, optional): ``(C,)``, with ``patch_mask``.
 
         Returns:
             Tensor: Shape ``(B, 1 + H / 16 * W / 16, C)``.
         """
+        if patch_mask is not None and not isinstance(self.patch_embed,
+                                                     nn.Conv2d):
+            keep = (~patch_mask).to(images.dtype)[:, None]
+            images = images * keep.repeat_interleave(
+                self.patch_size, 2).repeat_interleave(self.patch_size, 3)
         patches = self.patch_embed(images)
         grid_h, grid_w = patches.shape[-2:]
         if valid_grids is None:
@@ -528,7 +568,11 @@ class LayoutLMv3MM(BaseModule):
                                                      grid_w)
         cls_token = (self.cls_token + self.pos_embed[:, :1]).expand(
             images.shape[0], -1, -1)
-        patches = patches.flatten(2).transpose(1, 2) + patch_pos
+        patches = patches.flatten(2).transpose(1, 2)
+        if patch_mask is not None:
+            patches = torch.where(patch_mask.flatten(1)[..., None],
+                                  mask_token.to(patches.dtype), patches)
+        patches = patches + patch_pos
         tokens = self.visual_norm(torch.cat([cls_token, patches], dim=1))
         if visual_mask is None:
             return tokens
@@ -569,7 +613,9 @@ class LayoutLMv3MM(BaseModule):
                 input_ids: Optional[Tensor] = None,
                 bboxes: Optional[Tensor] = None,
                 attention_mask: Optional[Tensor] = None,
-                valid_shapes: Optional[Tensor] = None) -> LayoutLMv3Output:
+                valid_shapes: Optional[Tensor] = None,
+                patch_mask: Optional[Tensor] = None,
+                mask_token: Optional[Tensor] = None) -> LayoutLMv3Output:
         """Encode images and, optionally, their text.
 
         Args:
@@ -583,6 +629,13 @@ class LayoutLMv3MM(BaseModule):
             valid_shapes (Tensor, optional): ``(B, 2)`` integer ``(h, w)``
                 of each image's content (top-left) in pixels; None when
                 every image fills the canvas.
+            patch_mask (Tensor, optional): ``(B, H / 16, W / 16)`` bool,
+                patches hidden from the model for masked image modelling:
+                their embedding is replaced by ``mask_token`` before the
+                position embedding is added (with a convolutional stem
+                their pixels are zeroed before the stem too).
+            mask_token (Tensor, optional): ``(C,)`` learnable embedding of
+                a masked patch; required with ``patch_mask``.
 
         Returns:
             LayoutLMv3Output: A tuple of ``(B, C, H / 16, W / 16)`` maps, one
@@ -593,6 +646,7 @@ class LayoutLMv3MM(BaseModule):
         if self.image_only:
             input_ids = bboxes = attention_mask = None
         self._check_inputs(images, input_ids, bboxes, attention_mask)
+        self._check_patch_mask(images, patch_mask, mask_token)
         valid_grids = self._valid_grids(valid_shapes, images)
         batch_size = images.shape[0]
         grid_h = images.shape[2] // self.patch_size
@@ -600,7 +654,8 @@ class LayoutLMv3MM(BaseModule):
 
         visual_boxes, visual_positions, visual_mask = self._visual_layout(
             valid_shapes, valid_grids, grid_h, grid_w, images.device)
-        tokens = self._embed_image(images, valid_grids, visual_mask)
+        tokens = self._embed_image(images, valid_grids, visual_mask,
+                                   patch_mask, mask_token)
         num_visual = tokens.shape[1]
         num_text = 0 if input_ids is None else input_ids.shape[1]
         text_mask = key_mask = None

@@ -7,6 +7,7 @@ from mmdet.utils import ConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from ..utils import reads_text
 from .layoutlmv3_mm import LayoutLMv3Output
 
 
@@ -38,6 +39,7 @@ class TwoStreamBackbone(BaseModule):
     """
 
     image_only = False
+    reads_text = True
 
     def __init__(self,
                  image_backbone: ConfigType,
@@ -46,7 +48,7 @@ class TwoStreamBackbone(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.image_backbone = MODELS.build(image_backbone)
         self.text_encoder = MODELS.build(text_encoder)
-        if getattr(self.text_encoder, 'image_only', False):
+        if not reads_text(self.text_encoder):
             raise ValueError('text_encoder is image_only: it would give no '
                              'text states')
 

@@ -9,6 +9,10 @@ from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 
 
+#: Padding of per-token text fields other than ``input_ids`` (0 if absent).
+PAD_VALUES = {'word_ids': -1}
+
+
 @MODELS.register_module()
 class LayoutDataPreprocessor(DetDataPreprocessor):
     """Image pre-processor of mmdet plus padding of the pages' text.
@@ -22,6 +26,8 @@ class LayoutDataPreprocessor(DetDataPreprocessor):
     - ``text.input_ids``: ``(L,)`` long, padded with the pad id.
     - ``text.bboxes``: ``(L, 4)`` long 0-1000 boxes, padded with zeros.
     - ``text.attention_mask``: ``(L,)`` bool, True on real tokens.
+    - any other per-token field (``word_ids`` padded with -1, ``mlm_mask``
+      and others with 0/False).
 
     :func:`mmlayout.structures.stack_batch_text` stacks them to ``(B, L)``
     tensors. Pages without text (``<s></s>`` only, or no tokens at all) mix
@@ -89,20 +95,22 @@ class LayoutDataPreprocessor(DetDataPreprocessor):
                 f'data samples {missing} of the batch have no text while '
                 'others have: every pipeline feeding a text-aware model needs '
                 'OCRTokenLoad and PackLayoutInputs')
-        pad_id = self._batch_pad_id(data_samples)
+        pad_values = dict(PAD_VALUES, input_ids=self._batch_pad_id(
+            data_samples))
         length = max(len(s.text.input_ids) for s in data_samples)
         for sample in data_samples:
             text = sample.text
             n = len(text.input_ids)
-            input_ids = text.input_ids.new_full((length, ), pad_id)
-            input_ids[:n] = text.input_ids
-            bboxes = text.bboxes.new_zeros((length, 4))
-            bboxes[:n] = text.bboxes
+            padded = InstanceData(metainfo=text.metainfo)
+            for key, value in text.items():
+                if key == 'attention_mask':
+                    continue
+                field = value.new_full((length, ) + value.shape[1:],
+                                       pad_values.get(key, 0))
+                field[:n] = value
+                padded.set_field(field, key)
             mask = torch.zeros(
-                length, dtype=torch.bool, device=input_ids.device)
+                length, dtype=torch.bool, device=text.input_ids.device)
             mask[:n] = True
-            sample.text = InstanceData(
-                metainfo=text.metainfo,
-                input_ids=input_ids,
-                bboxes=bboxes,
-                attention_mask=mask)
+            padded.attention_mask = mask
+            sample.text = padded

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from ...structures import (batch_valid_shapes, stack_batch_text,
                            word_token_mask)
+from ..utils import reads_text
 
 
 @MODELS.register_module()
@@ -60,11 +61,11 @@ class LayoutCascadeRCNN(CascadeRCNN):
                  pass_valid_shapes: bool = True,
                  **kwargs) -> None:
         super().__init__(backbone=backbone, **kwargs)
-        image_only = getattr(self.backbone, 'image_only', False)
-        if fusion is not None and image_only:
+        if fusion is not None and not reads_text(self.backbone):
             raise ValueError(
-                'a fusion module needs text states, but the backbone is '
-                'image_only: set fusion=None or image_only=False')
+                'a fusion module needs text states, but the backbone does '
+                'not read text (image_only, or an image backbone): set '
+                'fusion=None or image_only=False')
         self.fusion = None if fusion is None else MODELS.build(fusion)
         self.pass_valid_shapes = pass_valid_shapes
         self._data_samples: Optional[SampleList] = None
@@ -99,7 +100,7 @@ class LayoutCascadeRCNN(CascadeRCNN):
             valid_shapes = (
                 text['valid_shapes'] if text is not None else
                 batch_valid_shapes(samples, batch_inputs.device))
-        if text is None or getattr(self.backbone, 'image_only', False):
+        if text is None or not reads_text(self.backbone):
             features = (
                 self.backbone(batch_inputs) if valid_shapes is None else
                 self.backbone(batch_inputs, valid_shapes=valid_shapes))

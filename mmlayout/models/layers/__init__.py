@@ -5,11 +5,13 @@ from .layoutlmv3_layers import (BiasedSelfAttention, FeedForward,
                                 TrainableBiasAttention, patch_grid_boxes,
                                 relative_position_buckets,
                                 valid_area_patch_boxes)
+from .prediction_head import PredictionHead
 
 __all__ = [
     'BiasedSelfAttention', 'FeedForward', 'LayerNorm2d',
     'LayoutLMv3AttentionBias',
-    'LayoutLMv3Block', 'LayoutLMv3TextEmbedding', 'TrainableBiasAttention',
+    'LayoutLMv3Block', 'LayoutLMv3TextEmbedding', 'PredictionHead',
+    'TrainableBiasAttention',
     'patch_grid_boxes', 'relative_position_buckets',
     'valid_area_patch_boxes'
 ]

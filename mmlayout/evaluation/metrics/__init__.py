@@ -1,0 +1,3 @@
+from .pretrain_metric import PretrainMetric
+
+__all__ = ['PretrainMetric']

@@ -1,0 +1,3 @@
+from .normalized_pixel_target import NormalizedPixelTarget
+
+__all__ = ['NormalizedPixelTarget']

@@ -1,0 +1,3 @@
+from .layoutlmv3_pretrainer import LayoutLMv3Pretrainer
+
+__all__ = ['LayoutLMv3Pretrainer']
