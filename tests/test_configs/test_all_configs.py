@@ -24,8 +24,13 @@ ALL_CONFIGS = sorted(
     osp.relpath(path, CONFIG_ROOT)
     for path in glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
     if not osp.relpath(path, CONFIG_ROOT).startswith('_base_'))
-#: Pre-training configs (unlabelled pages, no detector).
-PRETRAIN_CONFIGS = [c for c in ALL_CONFIGS if c.startswith('pretrain')]
+#: Pre-training configs (unlabelled pages, no detector), the product's and
+#: those of projects/.
+PRETRAIN_CONFIGS = [c for c in ALL_CONFIGS if c.startswith('pretrain')] + [
+    osp.relpath(path, CONFIG_ROOT) for path in sorted(
+        glob.glob(osp.join(CONFIG_ROOT, '..', 'projects', '*', 'configs',
+                           '*pretrain*.py')))
+]
 CONFIGS = [c for c in ALL_CONFIGS if c not in PRETRAIN_CONFIGS]
 SMALL_CHANNELS = 32
 

@@ -15,6 +15,11 @@
 #                      twin's text embeddings and fusion (gate open)
 #                      are new. A stand-in for the published model's
 #                      pre-trained weights.
+#   pretrained         both twins' LayoutLMv3MM from the pre-training
+#                      checkpoint PRETRAINED (LayoutLMv3Pretrainer;
+#                      projects/layoutlmv3_pretraining): the same backbone
+#                      weights, the image-only twin without the text
+#                      embedding; neck, heads and fusion new.
 #   continue           each twin from its own last checkpoint in WORK_DIR
 #                      (copied to <twin>/cycle_start.pth first): one more
 #                      cycle of the same schedule, e.g. 800 iterations in
@@ -30,6 +35,9 @@
 #                  text states, TextBoxFusion adds them into the ResNet's
 #                  maps (synth_text_decided_r18_text.py). START=distilled
 #                  does not apply.
+# MODEL_OPTIONS: more --cfg-options for both twins' training and testing,
+# e.g. "model.backbone.rel_pos_bias=False model.backbone.spatial_bias=False"
+# for a checkpoint pre-trained without the attention biases.
 # A twin already trained in WORK_DIR from the same START (its
 # trained_from file) is not trained again, except with START=continue;
 # remove its folder to retrain.
@@ -83,7 +91,7 @@ pages_of() {  # data root -> overrides
         val_evaluator.ann_file="$1/val/annotations.json" \
         test_evaluator.ann_file="$1/val/annotations.json"
 }
-read -ra data_options <<< "$(pages_of "$DATA") tokenizer=$DATA/tokenizer"
+read -ra data_options <<< "$(pages_of "$DATA") tokenizer=$DATA/tokenizer ${MODEL_OPTIONS:-}"
 read -ra ordinary <<< "$(pages_of "$ORDINARY")"
 
 START="${START:-scratch}"
@@ -108,6 +116,11 @@ case "$START" in
                 --out "$start" --cfg-options "${data_options[@]}"
         fi
         train_options=(load_from="$start") ;;
+    pretrained)
+        [ "$MODEL" = vit ] && [ -f "${PRETRAINED:-}" ] || {
+            echo "START=pretrained is for MODEL=vit and needs PRETRAINED=" \
+                "a pre-training checkpoint" >&2; exit 1; }
+        train_options=(model.backbone.pretrained="$PRETRAINED") ;;
     continue)
         for twin in text image_only; do
             [ -f "$WORK/$twin/last_checkpoint" ] || {
@@ -116,7 +129,8 @@ case "$START" in
             cp "$(cat "$WORK/$twin/last_checkpoint")" \
                 "$WORK/$twin/cycle_start.pth"
         done ;;
-    *) echo "START must be scratch, distilled or continue, got $START" >&2
+    *) echo "START must be scratch, distilled, pretrained or continue," \
+           "got $START" >&2
        exit 1 ;;
 esac
 
@@ -132,14 +146,14 @@ train() {  # twin
     local options=("${train_options[@]}")
     [ "$START" = continue ] && options=(load_from="$WORK/$1/cycle_start.pth")
     if [ "$START" != continue ] && [ -f "$WORK/$1/last_checkpoint" ] &&
-        [ "$(cat "$WORK/$1/trained_from" 2>/dev/null)" = "$START" ]; then
+        [ "$(cat "$WORK/$1/trained_from" 2>/dev/null)" = "$START${PRETRAINED:+ $PRETRAINED}" ]; then
         say "$1 already trained from $START in $WORK/$1 (remove it to retrain)"
         return
     fi
     say "training $(config_of "$1")"
     $PY tools/train.py "$(config_of "$1")" --work-dir "$WORK/$1" \
         --cfg-options "${data_options[@]}" "${options[@]}"
-    echo "$START" > "$WORK/$1/trained_from"
+    echo "$START${PRETRAINED:+ $PRETRAINED}" > "$WORK/$1/trained_from"
 }
 if [ "${PARALLEL:-0}" = 1 ]; then
     threads=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))
