@@ -1,6 +1,7 @@
 from .backbones import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .detectors import *  # noqa: F401,F403
+from .image_tokenizers import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .mim_targets import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403

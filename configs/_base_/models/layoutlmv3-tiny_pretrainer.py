@@ -28,5 +28,5 @@ model = dict(
         drop_path_rate=0.,
         rel_pos_bias=True,
         spatial_bias=True),
-    mim_target=dict(type='NormalizedPixelTarget', patch_size=16),
+    mim_target=dict(type='NormalizedPixelTarget'),
     loss_weights=dict(mlm=1., mim=1., wpa=1.))

@@ -1,3 +1,4 @@
+from .codebook_metric import CodebookMetric
 from .pretrain_metric import PretrainMetric
 
-__all__ = ['PretrainMetric']
+__all__ = ['CodebookMetric', 'PretrainMetric']

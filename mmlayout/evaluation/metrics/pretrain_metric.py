@@ -23,7 +23,9 @@ class PretrainMetric(BaseMetric):
       ``mlm_loss`` (cross-entropy, nats).
     - ``mim_loss`` against ``mim_baseline_loss``: the loss of the trivial
       predictor of the MIM target (zeros for normalised pixels: the
-      mean-pixel predictor).
+      mean-pixel predictor; the uniform distribution for codes); with a
+      discrete target also ``mim_acc`` (%) against ``mim_majority_acc``:
+      always predicting the most frequent code of these pages.
     - ``wpa_acc`` (%) against ``wpa_majority_acc``: always predicting the
       more frequent label; ``wpa_aligned`` (%): the label balance;
       ``wpa_loss``.
@@ -43,6 +45,9 @@ class PretrainMetric(BaseMetric):
         for sample in data_samples:
             result = {key: float(sample.get(key)) for key in _SUMS}
             result['mlm_targets'] = sample.get('mlm_targets').tolist()
+            if 'mim_correct' in sample:  # a discrete MIM target
+                result['mim_correct'] = float(sample.get('mim_correct'))
+                result['mim_targets'] = sample.get('mim_targets').tolist()
             self.results.append(result)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -66,4 +71,12 @@ class PretrainMetric(BaseMetric):
         metrics['wpa_aligned'] = 100 * aligned
         metrics['wpa_majority_acc'] = 100 * max(aligned, 1 - aligned)
         metrics['masked_tokens'] = totals['mlm_count']
+        if all('mim_correct' in r for r in results):
+            codes = Counter()
+            for result in results:
+                codes.update(result['mim_targets'])
+            metrics['mim_acc'] = 100 * sum(r['mim_correct']
+                                           for r in results) / mim
+            metrics['mim_majority_acc'] = 100 * (
+                codes.most_common(1)[0][1] if codes else 0) / mim
         return {key: round(value, 4) for key, value in metrics.items()}

@@ -201,7 +201,8 @@ class LayoutLMv3Pretrainer(BaseModel):
             ``wpa``: ``o_loss`` (per masked token / masked patch / labelled
             token), ``o_batch`` (the sample each belongs to); plus
             ``mlm_correct``, ``mlm_targets``, ``mim_baseline``,
-            ``wpa_correct`` and ``wpa_labels``.
+            ``wpa_correct`` and ``wpa_labels``; ``mim_correct`` and
+            ``mim_targets`` with a discrete MIM target.
         """
         text = stack_batch_text(data_samples)
         if text is None:
@@ -251,6 +252,11 @@ class LayoutLMv3Pretrainer(BaseModel):
             mim_baseline=self.mim_target.baseline_loss(mim_targets),
             mim_batch=batch_index.expand(-1, patch_mask[0].numel())[
                 patch_mask.flatten(1)])
+        if hasattr(self.mim_target, 'per_patch_correct'):  # discrete codes
+            results.update(
+                mim_correct=self.mim_target.per_patch_correct(
+                    mim_preds, mim_targets),
+                mim_targets=mim_targets)
 
         labelled = words & ~mlm_mask
         share = masked_box_share(bboxes, patch_mask, valid_shapes, patch)
@@ -276,8 +282,9 @@ class LayoutLMv3Pretrainer(BaseModel):
         Returns:
             dict[str, Tensor]: ``loss_mlm``, ``loss_mim``, ``loss_wpa``
             (weighted; means over their tokens), ``acc_mlm``, ``acc_wpa``
-            (%) and ``wpa_aligned`` (% of the WPA labels that are
-            *aligned*: the label balance).
+            (%), ``acc_mim`` with a discrete MIM target, and
+            ``wpa_aligned`` (% of the WPA labels that are *aligned*: the
+            label balance).
         """
         out = self._token_outputs(inputs, data_samples, mask_only=False)
         losses = {}
@@ -288,7 +295,9 @@ class LayoutLMv3Pretrainer(BaseModel):
                     sum(p.sum() * 0 for p in self.parameters()
                         if p.requires_grad))
             losses[f'loss_{name}'] = self.loss_weights[name] * mean
-        for name in ('mlm', 'wpa'):
+        for name in ('mlm', 'mim', 'wpa'):
+            if f'{name}_correct' not in out:
+                continue
             correct = out[f'{name}_correct'].float()
             losses[f'acc_{name}'] = 100 * (
                 correct.mean() if correct.numel() else correct.sum())
@@ -307,7 +316,8 @@ class LayoutLMv3Pretrainer(BaseModel):
             each objective, the summed loss and the count of its tokens;
             ``mlm_correct`` and ``mlm_targets`` (the masked token ids);
             ``mim_baseline`` (summed loss of the mean-pixel predictor);
-            ``wpa_correct`` and ``wpa_aligned`` (labels that are aligned).
+            ``wpa_correct`` and ``wpa_aligned`` (labels that are aligned);
+            ``mim_correct`` and ``mim_targets`` with a discrete MIM target.
         """
         out = self._token_outputs(inputs, data_samples, mask_only=True)
         num = len(data_samples)
@@ -330,16 +340,22 @@ class LayoutLMv3Pretrainer(BaseModel):
                                           out['wpa_batch'])
         columns['wpa_aligned'] = per_page(out['wpa_labels'],
                                           out['wpa_batch'])
-        targets = out['mlm_targets'].cpu()
-        target_batch = out['mlm_batch'].cpu()
-        return [
-            BaseDataElement(
-                img_path=sample.metainfo.get('img_path'),
-                mlm_targets=targets[target_batch == index],
-                **{key: values[index]
-                   for key, values in columns.items()})
-            for index, sample in enumerate(data_samples)
-        ]
+        ids = {'mlm_targets': (out['mlm_targets'].cpu(),
+                               out['mlm_batch'].cpu())}
+        if 'mim_correct' in out:
+            columns['mim_correct'] = per_page(out['mim_correct'],
+                                              out['mim_batch'])
+            ids['mim_targets'] = (out['mim_targets'].cpu(),
+                                  out['mim_batch'].cpu())
+        pages = []
+        for index, sample in enumerate(data_samples):
+            page = BaseDataElement(img_path=sample.metainfo.get('img_path'))
+            for key, values in columns.items():
+                page.set_field(values[index], key)
+            for key, (values, batch) in ids.items():
+                page.set_field(values[batch == index], key)
+            pages.append(page)
+        return pages
 
     def _forward(self, inputs: Tensor,
                  data_samples: Optional[SampleList] = None) -> Tensor:

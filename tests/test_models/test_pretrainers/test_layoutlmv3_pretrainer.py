@@ -271,3 +271,37 @@ def test_errors(tmp_path):
     del samples[0].mim_mask
     with pytest.raises(KeyError, match='PretrainMasking'):
         model.loss(inputs, samples)
+
+
+def test_discrete_mim_target(tmp_path):
+    """MIM on the codes of a (saved) PatchVQVAE: cross-entropy, accuracy,
+    and the metric's most-frequent-code baseline."""
+    from mmlayout.evaluation import PretrainMetric
+    tokenizer = dict(type='PatchVQVAE', num_codes=16, code_dims=8,
+                     hidden_channels=(8, 16))
+    vq = MODELS.build(tokenizer)
+    torch.save({'state_dict': vq.state_dict(), 'meta': {}},
+               str(tmp_path / 'vq.pth'))
+    model = build(model_cfg(mim_target=dict(
+        type='VQTokenTarget', tokenizer=tokenizer,
+        checkpoint=str(tmp_path / 'vq.pth'))))
+    assert torch.equal(model.mim_target.tokenizer.codebook, vq.codebook)
+    inputs, samples = preprocess(model, make_batch(tmp_path), True)
+    losses = model.loss(inputs, samples)
+    assert 'acc_mim' in losses
+    assert losses['loss_mim'].item() == pytest.approx(2.77, abs=0.7)  # ln 16
+    model.eval()
+    with torch.no_grad():
+        pages = model.predict(inputs, samples)
+    patch_mask = torch.stack([s.mim_mask for s in samples])
+    codes = vq.eval().tokenize(inputs)[patch_mask]
+    assert torch.equal(
+        torch.cat([page.mim_targets for page in pages]), codes)
+    metric = PretrainMetric()
+    metric.process({}, pages)
+    metrics = metric.compute_metrics(metric.results)
+    top = torch.bincount(codes).max().item()
+    assert metrics['mim_majority_acc'] == pytest.approx(
+        100 * top / len(codes), abs=1e-3)
+    assert 0 <= metrics['mim_acc'] <= 100
+    assert metrics['mim_baseline_loss'] == pytest.approx(2.7726, abs=1e-3)

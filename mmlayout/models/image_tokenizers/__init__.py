@@ -1,0 +1,3 @@
+from .patch_vqvae import PatchVQVAE
+
+__all__ = ['PatchVQVAE']
