@@ -42,7 +42,6 @@ import torch
 from mmengine.config import Config
 from torch import Tensor, nn
 
-from mmlayout.structures import batch_valid_shapes
 from mmlayout.utils import (add_cfg_options_argument, prepare_config,
                             use_atomic_local_files)
 
@@ -156,14 +155,13 @@ def distil_step(student, teacher, data: Dict) -> Tensor:
         teacher_inputs = teacher.data_preprocessor(data, False)['inputs']
         targets = teacher.extract_feat(teacher_inputs)
     processed = student.data_preprocessor(data, True)
-    inputs = processed['inputs']
+    inputs = processed['inputs'].images
     if inputs.shape[-2:] != teacher_inputs.shape[-2:]:
         sys.exit(f'student and teacher pad the batch differently '
                  f'({tuple(inputs.shape[-2:])} vs '
                  f'{tuple(teacher_inputs.shape[-2:])}): give both '
                  'data preprocessors the same pad_size_divisor')
-    valid_shapes = batch_valid_shapes(processed['data_samples'],
-                                      inputs.device)
+    valid_shapes = processed['inputs'].valid_shapes
     pyramid = student.neck(student.backbone(inputs, valid_shapes=valid_shapes))
     return pyramid_loss(pyramid, targets, valid_shapes, inputs.shape[-2])
 

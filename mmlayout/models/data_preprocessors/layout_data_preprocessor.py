@@ -8,6 +8,8 @@ from mmdet.models.data_preprocessors import DetDataPreprocessor
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 
+from ...structures import LayoutInputs, batch_valid_shapes, stack_batch_text
+
 
 #: Padding of per-token text fields other than ``input_ids`` (0 if absent).
 PAD_VALUES = {'word_ids': -1}
@@ -29,8 +31,10 @@ class LayoutDataPreprocessor(DetDataPreprocessor):
     - any other per-token field (``word_ids`` padded with -1, ``mlm_mask``
       and others with 0/False).
 
-    :func:`mmlayout.structures.stack_batch_text` stacks them to ``(B, L)``
-    tensors. Pages without text (``<s></s>`` only, or no tokens at all) mix
+    Then the batch goes to the model as one :class:`LayoutInputs`: the
+    images, each page's valid shape (its content in the padded canvas) and
+    the text stacked to ``(B, L)`` tensors (None without text). Pages
+    without text (``<s></s>`` only, or no tokens at all) mix
     freely with others; a batch in which no sample has ``text`` (an
     image-only pipeline) is left as it is.
 
@@ -58,19 +62,30 @@ class LayoutDataPreprocessor(DetDataPreprocessor):
         self.pad_token_id = pad_token_id
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        """Normalise and pad the images, then pad the text.
+        """Normalise and pad the images, pad the text, stack the batch.
 
         Args:
             data (dict): ``inputs`` and ``data_samples`` from the dataloader.
             training (bool): Whether in training mode.
 
         Returns:
-            dict: ``inputs`` ``(B, 3, H, W)`` and ``data_samples`` with
-            equal-length text.
+            dict: ``inputs``, a :class:`LayoutInputs`, and ``data_samples``
+            with equal-length text.
         """
         data = super().forward(data=data, training=training)
-        if data['data_samples'] is not None:
-            self.pad_text(data['data_samples'])
+        images, samples = data['inputs'], data['data_samples']
+        if samples is None:
+            valid = images.new_tensor(images.shape[-2:], dtype=torch.long)
+            data['inputs'] = LayoutInputs(
+                images, valid.expand(images.shape[0], 2))
+            return data
+        self.pad_text(samples)
+        text = stack_batch_text(samples)
+        data['inputs'] = (
+            LayoutInputs(images, text['valid_shapes'], text['input_ids'],
+                         text['bboxes'], text['attention_mask'])
+            if text is not None else LayoutInputs(
+                images, batch_valid_shapes(samples, images.device)))
         return data
 
     def _batch_pad_id(self, data_samples: Sequence[DetDataSample]) -> int:

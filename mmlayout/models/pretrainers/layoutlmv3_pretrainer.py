@@ -12,7 +12,7 @@ from mmengine.structures import BaseDataElement
 from mmdet.structures import SampleList
 from torch import Tensor
 
-from ...structures import stack_batch_text, word_token_mask
+from ...structures import LayoutInputs, word_token_mask
 from ..layers import PredictionHead
 from ..utils import masked_box_share
 
@@ -23,8 +23,10 @@ class LayoutLMv3Pretrainer(BaseModel):
 
     The pages come through the detection data path
     (``OCRTokenLoad -> Resize -> PretrainMasking -> PackLayoutInputs ->
-    LayoutDataPreprocessor``), each with its text, its valid shape and the
-    masks :class:`PretrainMasking` drew for it. Three objectives:
+    LayoutDataPreprocessor``): the model gets the batch as a
+    :class:`LayoutInputs` (images, valid shapes, text), and the masks
+    :class:`PretrainMasking` drew for each page in its data sample. Three
+    objectives:
 
     - **MLM**: of the masked text tokens, 80 % become ``<mask>``, 10 % a
       random token of the vocabulary (no special token), 10 % stay; they
@@ -192,7 +194,7 @@ class LayoutLMv3Pretrainer(BaseModel):
         corrupted = torch.where(to_random, random_ids, input_ids)
         return corrupted.masked_fill(to_mask, self.mask_token_id)
 
-    def _token_outputs(self, inputs: Tensor, data_samples: SampleList,
+    def _token_outputs(self, inputs: LayoutInputs, data_samples: SampleList,
                        mask_only: bool) -> Dict[str, Tensor]:
         """Per-token losses of the three objectives for a batch.
 
@@ -204,34 +206,35 @@ class LayoutLMv3Pretrainer(BaseModel):
             ``wpa_correct`` and ``wpa_labels``; ``mim_correct`` and
             ``mim_targets`` with a discrete MIM target.
         """
-        text = stack_batch_text(data_samples)
-        if text is None:
-            raise KeyError('the data samples carry no text: pre-training '
-                           'needs OCRTokenLoad and PackLayoutInputs')
+        if not isinstance(inputs, LayoutInputs) or not inputs.has_text:
+            raise KeyError('the batch carries no text: pre-training needs '
+                           'OCRTokenLoad and PackLayoutInputs in the '
+                           'pipeline and LayoutDataPreprocessor')
         if any('mlm_mask' not in s.text for s in data_samples):
             raise KeyError('the text of the data samples has no mlm_mask: '
                            'put PretrainMasking before PackLayoutInputs')
-        input_ids, bboxes = text['input_ids'], text['bboxes']
-        valid_shapes = text['valid_shapes']
-        words = word_token_mask(text['attention_mask'])
+        images, input_ids, bboxes = (inputs.images, inputs.input_ids,
+                                     inputs.bboxes)
+        valid_shapes = inputs.valid_shapes
+        words = word_token_mask(inputs.attention_mask)
         mlm_mask = torch.stack([s.text.mlm_mask for s in data_samples
                                 ]).bool() & words
         patch = self.backbone.patch_size
-        grid = (inputs.shape[2] // patch, inputs.shape[3] // patch)
+        grid = (images.shape[2] // patch, images.shape[3] // patch)
         patch_mask = self._canvas_patch_mask(data_samples, valid_shapes, grid)
 
         output = self.backbone(
-            inputs,
+            images,
             self._corrupt(input_ids, mlm_mask, mask_only),
             bboxes,
-            text['attention_mask'],
+            inputs.attention_mask,
             valid_shapes,
             patch_mask=patch_mask,
             mask_token=self.mask_token)
         text_states = output.text_states[-1]
         patch_states = output[-1].flatten(2).transpose(1, 2)
         batch_index = torch.arange(
-            len(data_samples), device=inputs.device)[:, None]
+            len(data_samples), device=images.device)[:, None]
 
         results = {}
         mlm_targets = input_ids[mlm_mask]
@@ -245,7 +248,7 @@ class LayoutLMv3Pretrainer(BaseModel):
             mlm_targets=mlm_targets,
             mlm_batch=batch_index.expand_as(mlm_mask)[mlm_mask])
 
-        mim_targets = self.mim_target(inputs, patch_mask)
+        mim_targets = self.mim_target(images, patch_mask)
         mim_preds = self.mim_head(patch_states[patch_mask.flatten(1)])
         results.update(
             mim_loss=self.mim_target.per_patch_loss(mim_preds, mim_targets),
@@ -270,12 +273,12 @@ class LayoutLMv3Pretrainer(BaseModel):
             wpa_batch=batch_index.expand_as(labelled)[labelled])
         return results
 
-    def loss(self, inputs: Tensor,
+    def loss(self, inputs: LayoutInputs,
              data_samples: SampleList) -> Dict[str, Tensor]:
         """The weighted losses and the accuracies of a training batch.
 
         Args:
-            inputs (Tensor): ``(B, 3, H, W)`` normalised, padded images.
+            inputs (LayoutInputs): Images and text of the batch.
             data_samples (list[DetDataSample]): With padded ``text``
                 (``mlm_mask`` included) and ``mim_mask``.
 
@@ -306,7 +309,7 @@ class LayoutLMv3Pretrainer(BaseModel):
             labels.mean() if labels.numel() else labels.sum())
         return losses
 
-    def predict(self, inputs: Tensor,
+    def predict(self, inputs: LayoutInputs,
                 data_samples: SampleList) -> List[BaseDataElement]:
         """Per-page sums for :class:`PretrainMetric` (every masked token
         replaced by ``<mask>``).
@@ -357,20 +360,17 @@ class LayoutLMv3Pretrainer(BaseModel):
             pages.append(page)
         return pages
 
-    def _forward(self, inputs: Tensor,
+    def _forward(self,
+                 inputs: LayoutInputs,
                  data_samples: Optional[SampleList] = None) -> Tensor:
         """The backbone's last visual map ``(B, C, H / 16, W / 16)`` of the
         unmasked pages (no heads)."""
-        text = None if data_samples is None else stack_batch_text(
-            data_samples)
-        if text is None:
-            return self.backbone(inputs)[-1]
-        return self.backbone(inputs, text['input_ids'], text['bboxes'],
-                             text['attention_mask'],
-                             text['valid_shapes'])[-1]
+        return self.backbone(inputs.images, inputs.input_ids, inputs.bboxes,
+                             inputs.attention_mask,
+                             inputs.valid_shapes)[-1]
 
     def forward(self,
-                inputs: Tensor,
+                inputs: LayoutInputs,
                 data_samples: Optional[SampleList] = None,
                 mode: str = 'tensor') -> Union[Dict, List, Tensor]:
         """``mode``: ``'loss'``, ``'predict'`` or ``'tensor'``."""

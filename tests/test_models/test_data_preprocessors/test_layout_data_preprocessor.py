@@ -10,7 +10,7 @@ from mmdet.datasets.transforms import Resize
 from mmdet.structures import DetDataSample
 from mmlayout.datasets.transforms import OCRTokenLoad, PackLayoutInputs
 from mmlayout.models.data_preprocessors import LayoutDataPreprocessor
-from mmlayout.structures import stack_batch_text
+from mmlayout.structures import LayoutInputs, stack_batch_text
 
 
 def _sample(ids, pad_id=1, shape=(20, 30)):
@@ -36,7 +36,9 @@ def test_pads_text_to_longest():
         mean=[127.5] * 3, std=[127.5] * 3, pad_size_divisor=32)
     samples = [_sample([0, 7, 8, 9, 2]), _sample([0, 2]), _sample([])]
     out = preprocessor(_batch(samples))
-    assert out['inputs'].shape == (3, 3, 32, 32)
+    inputs = out['inputs']
+    assert isinstance(inputs, LayoutInputs) and inputs.has_text
+    assert inputs.images.shape == (3, 3, 32, 32)
     texts = [s.text for s in out['data_samples']]
     assert [t.input_ids.tolist() for t in texts] == [
         [0, 7, 8, 9, 2], [0, 2, 1, 1, 1], [1, 1, 1, 1, 1]]
@@ -51,6 +53,9 @@ def test_pads_text_to_longest():
     assert batch['bboxes'].shape == (3, 5, 4)
     assert batch['attention_mask'].dtype == torch.bool
     assert batch['valid_shapes'].tolist() == [[20, 30]] * 3
+    # the model's input: the same, stacked once
+    for key in ('input_ids', 'bboxes', 'attention_mask', 'valid_shapes'):
+        assert torch.equal(getattr(inputs, key), batch[key]), key
 
 
 def test_inconsistent_pad_ids():
@@ -97,10 +102,21 @@ def test_from_the_pipeline(tmp_path):
     out = LayoutDataPreprocessor(
         mean=[0] * 3, std=[1] * 3, bgr_to_rgb=True, pad_size_divisor=32)(
             batch, training=True)
-    assert out['inputs'].shape == (2, 3, 160, 160)
+    assert out['inputs'].images.shape == (2, 3, 160, 160)
     text = stack_batch_text(out['data_samples'])
     n = int(text['attention_mask'][0].sum())
     assert text['attention_mask'].sum(1).tolist() == [n, 2]
     assert text['input_ids'][1].tolist() == [0, 2] + [1] * (n - 2)
     assert text['valid_shapes'].tolist() == [[100, 150], [150, 100]]
     assert text['bboxes'][0, 1].tolist() == [67, 50, 467, 150]
+
+
+def test_image_only_batch():
+    """No text: the model's input holds the images and valid shapes."""
+    samples = [DetDataSample(metainfo=dict(img_shape=shape, ori_shape=shape))
+               for shape in ((20, 30), (24, 16))]
+    out = LayoutDataPreprocessor(pad_size_divisor=32)(_batch(samples))
+    inputs = out['inputs']
+    assert not inputs.has_text and inputs.input_ids is None
+    assert inputs.images.shape == (2, 3, 32, 32)
+    assert inputs.valid_shapes.tolist() == [[20, 30], [24, 16]]

@@ -113,7 +113,14 @@ def test_text_reaches_backbone_and_fusion_in_every_mode(tmp_path):
     assert len(results) == 2 and 'pred_instances' in results[0]
     assert [name for name, _ in calls] == ['LayoutLMv3MM', 'TextBoxFusion'] * 2
     assert len(raw) > 0
-    assert model._data_samples is None  # released after each call
+    assert not any('data_samples' in name for name in vars(model))  # no state
+
+    # extract_feat called directly takes the text from its input
+    calls.clear()
+    with torch.no_grad():
+        model.extract_feat(data['inputs'])
+    assert [name for name, _ in calls] == ['LayoutLMv3MM', 'TextBoxFusion']
+    assert calls[0][1][1] is data['inputs'].input_ids
 
 
 def test_pages_without_text_and_the_text_switch(tmp_path):

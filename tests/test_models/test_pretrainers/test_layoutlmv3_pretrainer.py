@@ -110,12 +110,14 @@ def test_each_loss_equals_a_per_token_loop(tmp_path):
         pages = model.predict(inputs, samples)
 
         text = stack_batch_text(samples)
+        assert torch.equal(inputs.input_ids, text['input_ids'])
+        assert torch.equal(inputs.valid_shapes, text['valid_shapes'])
         words = word_token_mask(text['attention_mask'])
         mlm_mask = torch.stack([s.text.mlm_mask for s in samples]) & words
         patch_mask = torch.stack([s.mim_mask for s in samples])
         corrupted = text['input_ids'].masked_fill(mlm_mask,
                                                   model.mask_token_id)
-        out = model.backbone(inputs, corrupted, text['bboxes'],
+        out = model.backbone(inputs.images, corrupted, text['bboxes'],
                              text['attention_mask'], text['valid_shapes'],
                              patch_mask=patch_mask,
                              mask_token=model.mask_token)
@@ -128,7 +130,7 @@ def test_each_loss_equals_a_per_token_loop(tmp_path):
                 mlm += F.cross_entropy(logits[None],
                                        text['input_ids'][b, pos][None]).item()
             for row, col in torch.nonzero(patch_mask[b]).tolist():
-                pixels = inputs[b, :, 16 * row:16 * row + 16,
+                pixels = inputs.images[b, :, 16 * row:16 * row + 16,
                                 16 * col:16 * col + 16].reshape(-1)
                 target = (pixels - pixels.mean()) / (
                     pixels.var(unbiased=False) + 1e-2).sqrt()
@@ -171,7 +173,7 @@ def test_batch_invariance(tmp_path):
         together = model.predict(*preprocess(model, batch))
         single = model.predict(*preprocess(model, alone))
     inputs, _ = preprocess(model, batch)
-    assert inputs.shape[-2:] == (144, 160)  # the first page is padded
+    assert inputs.images.shape[-2:] == (144, 160)  # the first is padded
     for key in ('mlm_loss', 'mim_loss', 'wpa_loss', 'mim_baseline',
                 'mlm_correct', 'wpa_correct', 'wpa_aligned'):
         assert together[0].get(key) == pytest.approx(
@@ -294,7 +296,7 @@ def test_discrete_mim_target(tmp_path):
     with torch.no_grad():
         pages = model.predict(inputs, samples)
     patch_mask = torch.stack([s.mim_mask for s in samples])
-    codes = vq.eval().tokenize(inputs)[patch_mask]
+    codes = vq.eval().tokenize(inputs.images)[patch_mask]
     assert torch.equal(
         torch.cat([page.mim_targets for page in pages]), codes)
     metric = PretrainMetric()
