@@ -23,3 +23,19 @@ def synth_root(tmp_path_factory):
         synth_docs.main(['--out', str(root / split), '--seed', str(seed),
                          '--num-pages', str(pages), '--width', '400'])
     return root
+
+
+@pytest.fixture(autouse=True)
+def isolated_default_scope():
+    """Each test starts from the default registry scope the one before found.
+
+    A ``Runner`` built without ``default_scope`` makes ``'mmengine'`` the
+    process-wide current scope, after which ``mmdet.registry.MODELS.build``
+    looks in mmengine's root registry and misses every mmlayout component:
+    a test would pass or fail depending on which tests ran before it.
+    """
+    from mmengine.registry import DefaultScope
+    before = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(before)
