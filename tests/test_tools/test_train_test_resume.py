@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import torch
-from experiments.kill_and_resume import compare_losses, losses
+from dev.kill_and_resume import compare_losses, losses
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs', 'baselines',

@@ -1,4 +1,4 @@
-from experiments.kill_and_resume import compare_losses
+from dev.kill_and_resume import compare_losses
 
 
 def test_identical_losses():

@@ -2,11 +2,11 @@
 pages, and of a training dataloader (with its workers) over many
 iterations.
 
-    python tools/experiments/memory_long_run.py infer CONFIG PAGES_DIR \\
+    python tools/dev/memory_long_run.py infer CONFIG PAGES_DIR \\
         [--checkpoint CKPT] [--ocr-cache DIR] [--pages 500] \\
         [--marks 100 300 500] [--release-memory-every 1] \\
         [--cfg-options k=v ...]
-    python tools/experiments/memory_long_run.py dataloader CONFIG \\
+    python tools/dev/memory_long_run.py dataloader CONFIG \\
         [--iters 2000] [--marks 500 1000 2000] [--cfg-options k=v ...]
 
 ``PAGES_DIR`` is cycled when it has fewer pages than ``--pages``. Prints
