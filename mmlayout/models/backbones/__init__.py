@@ -1,6 +1,4 @@
-from .layoutlmv3_mm import LayoutLMv3Arch, LayoutLMv3MM, LayoutLMv3Output
+from .layoutlmv3_mm import LayoutLMv3Arch, LayoutLMv3MM
 from .two_stream_backbone import TwoStreamBackbone
 
-__all__ = [
-    'LayoutLMv3Arch', 'LayoutLMv3MM', 'LayoutLMv3Output', 'TwoStreamBackbone'
-]
+__all__ = ['LayoutLMv3Arch', 'LayoutLMv3MM', 'TwoStreamBackbone']

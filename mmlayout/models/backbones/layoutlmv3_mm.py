@@ -12,6 +12,7 @@ from mmengine.model import BaseModule, constant_init, trunc_normal_init
 from mmengine.model.weight_init import trunc_normal_
 from torch import Tensor
 
+from ...structures import LayoutLMv3Output
 from ..layers.layoutlmv3_layers import (
     LayoutLMv3AttentionBias,
     LayoutLMv3Block,
@@ -95,46 +96,6 @@ LAYOUTLMV3_ARCHS = {
     'base-chinese':
     LayoutLMv3Arch(vocab_size=250002),
 }
-
-
-class LayoutLMv3Output(tuple):
-    """What :class:`LayoutLMv3MM` returns: a tuple of visual maps.
-
-    Iteration, indexing and ``len()`` see only the visual maps, so the
-    output goes straight into any MMDetection neck. Text-aware consumers
-    (e.g. ``TextBoxFusion``) read the text states from the attributes. Like
-    any tuple, slicing or ``tuple(output)`` gives a plain tuple without
-    them.
-
-    Args:
-        visual_maps (Sequence[Tensor]): One ``(B, C, H / 16, W / 16)`` map
-            per output block.
-        text_states (Sequence[Tensor], optional): One ``(B, L, C)`` tensor
-            of text token states per output block; ``None`` without text.
-        text_mask (Tensor, optional): ``(B, L)`` bool, ``True`` for real
-            (non-padding) text tokens; ``None`` without text.
-    """
-
-    def __new__(cls,
-                visual_maps: Sequence[Tensor],
-                text_states: Optional[Sequence[Tensor]] = None,
-                text_mask: Optional[Tensor] = None) -> 'LayoutLMv3Output':
-        output = super().__new__(cls, visual_maps)
-        output.text_states = (None if text_states is None else
-                              tuple(text_states))
-        output.text_mask = text_mask
-        return output
-
-    @property
-    def visual_maps(self) -> Tuple[Tensor, ...]:
-        """The visual maps as a plain tuple."""
-        return tuple(self)
-
-    def __repr__(self) -> str:
-        maps = ', '.join(str(tuple(m.shape)) for m in self)
-        text = ('None' if self.text_states is None else ', '.join(
-            str(tuple(t.shape)) for t in self.text_states))
-        return f'LayoutLMv3Output(visual_maps=[{maps}], text_states=[{text}])'
 
 
 @MODELS.register_module()

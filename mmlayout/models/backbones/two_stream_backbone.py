@@ -7,8 +7,8 @@ from mmdet.utils import ConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from ...structures import LayoutLMv3Output
 from ..utils import reads_text
-from .layoutlmv3_mm import LayoutLMv3Output
 
 
 @MODELS.register_module()

@@ -16,13 +16,14 @@ from safetensors.torch import load_file
 from helpers.models import TINY_ARCH, TINY_HF
 from transformers import LayoutLMv3Config, LayoutLMv3Model
 
-from mmlayout.models.backbones import LayoutLMv3MM, LayoutLMv3Output
+from mmlayout.models.backbones import LayoutLMv3MM
 from mmlayout.models.layers import (BiasedSelfAttention,
                                     TrainableBiasAttention, patch_grid_boxes,
                                     relative_position_buckets,
                                     valid_area_patch_boxes)
 from mmlayout.models.utils import (CheckpointMismatchError,
                                    load_layoutlmv3_weights, resize_pos_embed)
+from mmlayout.structures import LayoutLMv3Output
 
 PAD_ID = 1
 
