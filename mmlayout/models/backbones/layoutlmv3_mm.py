@@ -20,10 +20,8 @@ from ..layers.layoutlmv3_layers import (
     patch_grid_boxes,
     valid_area_patch_boxes,
 )
-from ..utils.layoutlmv3_checkpoint import (
-    load_layoutlmv3_weights,
-    resize_pos_embed,
-)
+from ..layers.pos_embed import resize_pos_embed
+from ..utils.layoutlmv3_checkpoint import load_layoutlmv3_weights
 
 
 @dataclasses.dataclass(frozen=True)

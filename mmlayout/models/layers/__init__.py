@@ -5,6 +5,7 @@ from .layoutlmv3_layers import (BiasedSelfAttention, FeedForward,
                                 TrainableBiasAttention, patch_grid_boxes,
                                 relative_position_buckets,
                                 valid_area_patch_boxes)
+from .pos_embed import resize_pos_embed
 from .prediction_head import PredictionHead
 
 __all__ = [
@@ -12,6 +13,6 @@ __all__ = [
     'LayoutLMv3AttentionBias',
     'LayoutLMv3Block', 'LayoutLMv3TextEmbedding', 'PredictionHead',
     'TrainableBiasAttention',
-    'patch_grid_boxes', 'relative_position_buckets',
+    'patch_grid_boxes', 'relative_position_buckets', 'resize_pos_embed',
     'valid_area_patch_boxes'
 ]

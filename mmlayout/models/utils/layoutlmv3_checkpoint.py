@@ -29,9 +29,10 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.logging import print_log
 from torch import Tensor
+
+from ..layers.pos_embed import resize_pos_embed
 
 
 WEIGHT_FILES = ('model.safetensors', 'pytorch_model.bin')
@@ -342,29 +343,6 @@ def to_hf_state_dict(
     return converted, unknown
 
 
-def resize_pos_embed(pos_embed: Tensor, grid_size: Tuple[int, int]) -> Tensor:
-    """Resize ``(1, 1 + h * w, C)`` position embeddings to a new grid.
-
-    The CLS entry is kept; the patch grid is resized bicubically. The input
-    grid must be square (as in every LayoutLMv3 checkpoint).
-
-    Returns:
-        Tensor: Shape ``(1, 1 + grid_size[0] * grid_size[1], C)``.
-    """
-    num_patches = pos_embed.shape[1] - 1
-    side = int(round(num_patches**0.5))
-    if side * side != num_patches:
-        raise CheckpointMismatchError(
-            f'pos_embed with {num_patches} patch entries is not a square '
-            f'grid; cannot resize it to {grid_size}')
-    cls_pos, patch_pos = pos_embed[:, :1], pos_embed[:, 1:]
-    patch_pos = patch_pos.reshape(1, side, side, -1).permute(0, 3, 1, 2)
-    patch_pos = F.interpolate(
-        patch_pos.float(), size=grid_size, mode='bicubic',
-        align_corners=False).to(pos_embed.dtype)
-    return torch.cat([cls_pos, patch_pos.flatten(2).transpose(1, 2)], dim=1)
-
-
 def fit_shapes(state_dict: Dict, sources: Dict,
                model_state: Dict[str, Tensor]
                ) -> Tuple[Dict, List[str], List[str]]:
@@ -400,7 +378,10 @@ def fit_shapes(state_dict: Dict, sources: Dict,
         if key == 'pos_embed' and shape != expected and (
                 len(shape) == 3 and shape[2] == expected[2]):
             side = int(round((expected[1] - 1)**0.5))
-            value = resize_pos_embed(value, (side, side))
+            try:
+                value = resize_pos_embed(value, (side, side))
+            except ValueError as error:  # not a square grid
+                raise CheckpointMismatchError(str(error)) from None
             shape = tuple(value.shape)
         if shape != expected:
             name = key if source == key else f'{source} -> {key}'

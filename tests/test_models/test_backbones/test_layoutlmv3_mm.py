@@ -22,7 +22,7 @@ from mmlayout.models.layers import (BiasedSelfAttention,
                                     relative_position_buckets,
                                     valid_area_patch_boxes)
 from mmlayout.models.utils import (CheckpointMismatchError,
-                                   load_layoutlmv3_weights, resize_pos_embed)
+                                   load_layoutlmv3_weights)
 from mmlayout.structures import LayoutLMv3Output
 
 PAD_ID = 1
@@ -480,45 +480,6 @@ def test_missing_keys_and_shape_errors(tmp_path):
                                 allow_missing=('layers.2.ffn.', ))
 
 
-def _cubic_weights(t: np.ndarray, a: float = -0.75) -> np.ndarray:
-    """Keys' cubic convolution weights of the 4 taps around ``t`` in [0, 1).
-    """
-    d = np.stack([1 + t, t, 1 - t, 2 - t], axis=-1)
-    near = ((a + 2) * d - (a + 3)) * d * d + 1
-    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
-    return np.where(d <= 1, near, far)
-
-
-def _bicubic_matrix(size_in: int, size_out: int) -> np.ndarray:
-    """``(size_out, size_in)`` matrix of a half-pixel-centred bicubic resize
-    with edge replication (float64)."""
-    src = (np.arange(size_out) + 0.5) * size_in / size_out - 0.5
-    left = np.floor(src).astype(int)
-    weights = _cubic_weights(src - left)
-    matrix = np.zeros((size_out, size_in))
-    for tap in range(4):
-        cols = np.clip(left - 1 + tap, 0, size_in - 1)
-        np.add.at(matrix, (np.arange(size_out), cols), weights[:, tap])
-    return matrix
-
-
-@pytest.mark.parametrize('grid', [(14, 14), (50, 38), (7, 20), (3, 1)])
-def test_pos_embed_resize_by_value(grid):
-    """resize_pos_embed against an independent separable bicubic resize of
-    the 14x14 grid (Keys, a = -0.75, half-pixel centres)."""
-    pos_embed = torch.randn(1, 197, 8, generator=torch.Generator()
-                            .manual_seed(0))
-    resized = resize_pos_embed(pos_embed, grid)
-    patch_grid = pos_embed[0, 1:].reshape(14, 14, 8).double().numpy()
-    rows, cols = _bicubic_matrix(14, grid[0]), _bicubic_matrix(14, grid[1])
-    expected = np.einsum('ri,ijc,sj->rsc', rows, patch_grid, cols)
-    assert resized.shape == (1, 1 + grid[0] * grid[1], 8)
-    assert torch.equal(resized[:, 0], pos_embed[:, 0])
-    np.testing.assert_allclose(
-        resized[0, 1:].reshape(*grid, 8).numpy(), expected, rtol=0,
-        atol=1e-5)
-
-
 def test_pos_embed_of_another_grid_is_resized(tmp_path):
     hf_model = make_hf_model(input_size=128)  # an 8x8 pos_embed grid
     hf_model.save_pretrained(tmp_path)
@@ -526,6 +487,14 @@ def test_pos_embed_of_another_grid_is_resized(tmp_path):
     assert model.pos_embed.shape == (1, 197, 64)
     torch.testing.assert_close(model.pos_embed[:, 0],
                                hf_model.pos_embed[:, 0])
+
+
+def test_pos_embed_of_a_non_square_grid_is_a_mismatch(tmp_path):
+    state_dict = make_hf_model().state_dict()
+    state_dict['pos_embed'] = torch.zeros(1, 1 + 6 * 8, 64)  # 6x8 patches
+    torch.save(state_dict, tmp_path / 'weights.pth')
+    with pytest.raises(CheckpointMismatchError, match='not a square grid'):
+        tiny_backbone(pretrained=str(tmp_path / 'weights.pth'))
 
 
 def test_mmlayout_checkpoint_round_trip(tmp_path):
