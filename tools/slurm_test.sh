@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Test a checkpoint on a Slurm cluster: srun starts one tools/test.py process
+# per GPU with MMEngine's slurm launcher (--launcher=slurm); each evaluates
+# its share of the pages and rank 0 reports the metrics.
+#
+#   [GPUS=4] [GPUS_PER_NODE=4] [CPUS_PER_TASK=5] [SRUN_ARGS="..."] [PORT=29500] \
+#       bash tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py arguments...]
+#
+# The variables are those of tools/slurm_train.sh (GPUS default 4,
+# GPUS_PER_NODE default GPUS up to 8, CPUS_PER_TASK 5, SRUN_ARGS split on
+# spaces, PORT 29500, PYTHON .venv/bin/python when it exists).
+#
+# Example:
+#   GPUS=4 bash tools/slurm_test.sh gpu cdla-test configs/layoutmm_cascade_cdla.py \
+#       work_dirs/layoutmm_cascade_cdla/iter_60000.pth --work-dir work_dirs/cdla_test
+# More in docs/install.md ("Slurm").
+set -euo pipefail
+if [ $# -lt 4 ]; then
+    echo "usage: $0 PARTITION JOB_NAME CONFIG CHECKPOINT [test.py arguments...]" >&2
+    exit 2
+fi
+PARTITION=$1
+JOB_NAME=$2
+CONFIG=$3
+CHECKPOINT=$4
+shift 4
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-$( [ -x "$ROOT/.venv/bin/python" ] && echo "$ROOT/.venv/bin/python" || echo python)}"
+GPUS=${GPUS:-4}
+GPUS_PER_NODE=${GPUS_PER_NODE:-$((GPUS < 8 ? GPUS : 8))}
+CPUS_PER_TASK=${CPUS_PER_TASK:-5}
+read -r -a EXTRA_SRUN <<<"${SRUN_ARGS:-}"
+
+# srun hands the environment to every task: one MASTER_PORT for all ranks.
+export MASTER_PORT="${PORT:-29500}"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+exec srun -p "$PARTITION" \
+    --job-name="$JOB_NAME" \
+    --gres=gpu:"$GPUS_PER_NODE" \
+    --ntasks="$GPUS" \
+    --ntasks-per-node="$GPUS_PER_NODE" \
+    --cpus-per-task="$CPUS_PER_TASK" \
+    --kill-on-bad-exit=1 \
+    ${EXTRA_SRUN[@]+"${EXTRA_SRUN[@]}"} \
+    "$PYTHON" -u "$ROOT/tools/test.py" "$CONFIG" "$CHECKPOINT" --launcher=slurm "$@"
