@@ -17,10 +17,10 @@ from helpers.models import TINY_ARCH, TINY_HF
 from transformers import LayoutLMv3Config, LayoutLMv3Model
 
 from mmlayout.models.backbones import LayoutLMv3MM
-from mmlayout.models.layers import (BiasedSelfAttention,
-                                    TrainableBiasAttention, patch_grid_boxes,
+from mmlayout.models.layers import (BiasedSelfAttention, patch_grid_boxes,
                                     relative_position_buckets,
                                     valid_area_patch_boxes)
+from mmlayout.models.ops import TrainableBiasAttention
 from mmlayout.models.utils import (CheckpointMismatchError,
                                    load_layoutlmv3_weights)
 from mmlayout.structures import LayoutLMv3Output
@@ -247,28 +247,6 @@ def test_attention_bias_values_and_gradients():
     for grad, expected_grad in zip(ours, reference):
         assert grad.abs().sum() > 0
         torch.testing.assert_close(grad, expected_grad, rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize('bias_batch', [2, 1])
-def test_trainable_bias_attention_matches_sdpa(bias_batch):
-    generator = torch.Generator().manual_seed(0)
-    query, key, value = (torch.randn(
-        2, 3, 17, 8, dtype=torch.float64, generator=generator,
-        requires_grad=True) for _ in range(3))
-    bias = torch.randn(bias_batch, 3, 17, 17, dtype=torch.float64,
-                       generator=generator)
-    bias[..., 4] = float('-inf')  # a masked key
-    bias.requires_grad_()
-    inputs = (query, key, value, bias)
-    upstream = torch.randn(2, 3, 17, 8, dtype=torch.float64)
-    out = TrainableBiasAttention.apply(*inputs)
-    expected = torch.nn.functional.scaled_dot_product_attention(
-        query, key, value, attn_mask=bias)
-    torch.testing.assert_close(out, expected)
-    grads = torch.autograd.grad(out, inputs, upstream)
-    expected_grads = torch.autograd.grad(expected, inputs, upstream)
-    for grad, expected_grad in zip(grads, expected_grads):
-        torch.testing.assert_close(grad, expected_grad)
 
 
 def projection_loss(output, seed: int = 0) -> torch.Tensor:
