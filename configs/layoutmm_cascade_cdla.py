@@ -12,7 +12,7 @@
 # Face directory). The published recipe scaled to 4 GPUs x 2 images: lr
 # 2e-4 * 8 / 32; 60k iterations (96 epochs of CDLA), AMP, checkpointing.
 _base_ = [
-    './_base_/models/layoutmm_cascade_rcnn.py',
+    './_base_/models/layoutmm_cascade.py',
     './_base_/datasets/cdla.py',
     './_base_/schedules/layoutmm_detection.py',
 ]

@@ -10,9 +10,10 @@
 #       --out data/synth_cdla/tokenizer --kind unigram --vocab-size 8000
 #   bash tools/dist_train.sh configs/layoutmm_cascade_cdla_cpu-tiny-synth.py 2
 # (2 gloo processes; ~75 s an iteration on 2 cores at short side 800).
-_base_ = './layoutmm_cascade_cdla.py'
+_base_ = [
+    './layoutmm_cascade_cdla.py', './_base_/models/layoutlmv3-tiny.py'
+]
 
-channels = 256
 data_root = 'data/synth_cdla/'
 tokenizer = data_root + 'tokenizer'
 ocr_root = '{img_dir}/../ocr'
@@ -21,17 +22,12 @@ model = dict(
     backbone=dict(
         pretrained=None,
         with_cp=False,
-        out_indices=(0, 1, 2, 3),
-        arch_cfg=dict(
-            embed_dims=channels,
-            num_layers=4,
-            num_heads=4,
-            feedforward_channels=4 * channels,
-            vocab_size=8000,
-            coord_dims=40,
-            shape_dims=48)),
-    fusion=dict(text_channels=channels, map_channels=channels),
-    neck=dict(in_channels=channels))
+        out_indices=_base_.layoutlmv3_tiny.out_indices,
+        arch_cfg=_base_.layoutlmv3_tiny.arch_cfg),
+    fusion=dict(
+        text_channels=_base_.tiny_channels,
+        map_channels=_base_.tiny_channels),
+    neck=dict(in_channels=_base_.tiny_channels))
 train_dataloader = dict(
     dataset=dict(data_root=data_root, ann_file='train/annotations.json',
                  data_prefix=dict(img='train/images/')))

@@ -11,7 +11,7 @@
 # copy). lr 2e-4 is the published one for 16 GPUs x 2 images: scale it
 # linearly with your batch size.
 _base_ = [
-    './_base_/models/layoutmm_cascade_rcnn.py',
+    './_base_/models/layoutmm_cascade.py',
     './_base_/datasets/publaynet.py',
     './_base_/schedules/layoutmm_detection.py',
 ]
@@ -21,25 +21,11 @@ tokenizer = weights  # copied into every OCRTokenLoad by the tools
 data_root = 'data/publaynet/'
 ocr_root = data_root + 'ocr/'  # OCR JSON of train and val pages
 
+# PubLayNet's five classes in every cascade stage
 model = dict(
     backbone=dict(arch='base', pretrained=weights),
     roi_head=dict(bbox_head=[
-        dict(
-            type='Shared2FCBBoxHead',
-            in_channels=256,
-            fc_out_channels=1024,
-            roi_feat_size=7,
-            num_classes=5,
-            bbox_coder=dict(
-                type='DeltaXYWHBBoxCoder',
-                target_means=[0., 0., 0., 0.],
-                target_stds=stage_stds),
-            reg_class_agnostic=True,
-            loss_cls=dict(
-                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
-            loss_bbox=dict(type='SmoothL1Loss', beta=1.0, loss_weight=1.0))
-        for stage_stds in ([0.1, 0.1, 0.2, 0.2], [0.05, 0.05, 0.1, 0.1],
-                           [0.033, 0.033, 0.067, 0.067])
+        dict(head, num_classes=5) for head in _base_.model.roi_head.bbox_head
     ]))
 
 train_dataloader = dict(dataset=dict(

@@ -28,7 +28,7 @@ BASELINE="${BASELINE:-0}"
 MODEL="${MODEL:-vit}"
 case "$MODEL" in
     vit) TEXT_CONFIG=configs/demo/layoutmm-tiny_cascade_synth.py
-         IMAGE_CONFIG=configs/demo/layoutmm-tiny_cascade_synth_image_only.py
+         IMAGE_CONFIG=configs/demo/layoutmm-tiny_cascade_synth_image-only.py
          TEXT_NAME=text_aware ;;
     cnn) TEXT_CONFIG=configs/demo/r18-text_cascade_synth.py
          TEXT_NAME=text_aware_cnn
@@ -79,7 +79,7 @@ if [ "$IMAGE_ONLY" = 1 ]; then
     names+=(image-only) dirs+=("$WORK_DIR/image_only")
 fi
 if [ "$BASELINE" = 1 ]; then
-    train_and_test cnn_baseline configs/baselines/cascade-rcnn_r18_fpn_synth.py
+    train_and_test cnn_baseline configs/demo/r18_cascade_synth.py
 fi
 if [ -f "$WORK_DIR/cnn_baseline/test_output.log" ]; then
     names+=(cnn-baseline) dirs+=("$WORK_DIR/cnn_baseline")

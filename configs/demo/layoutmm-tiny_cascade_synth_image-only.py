@@ -6,7 +6,6 @@ _base_ = './layoutmm-tiny_cascade_synth.py'
 model = dict(
     backbone=dict(image_only=True, rel_pos_bias=False, spatial_bias=False),
     fusion=None)
-train_dataloader = dict(dataset=dict(
-    pipeline={{_base_.train_pipeline}}))
-val_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline}}))
+train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline))
 test_dataloader = val_dataloader

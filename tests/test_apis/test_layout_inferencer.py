@@ -14,7 +14,7 @@ from mmlayout.apis import LayoutInferencer, PageResult
 ROOT = osp.join(osp.dirname(__file__), '..', '..')
 DEMO = osp.join(ROOT, 'configs', 'demo', 'layoutmm-tiny_cascade_synth.py')
 IMAGE_ONLY = osp.join(ROOT, 'configs', 'demo',
-                      'layoutmm-tiny_cascade_synth_image_only.py')
+                      'layoutmm-tiny_cascade_synth_image-only.py')
 
 
 def tiny_options():

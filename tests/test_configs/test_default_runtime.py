@@ -15,7 +15,7 @@ RUNNABLE = [
 
 
 def test_configs_found():
-    assert 'baselines/cascade-rcnn_r18_fpn_synth.py' in RUNNABLE
+    assert 'demo/r18_cascade_synth.py' in RUNNABLE
 
 
 @pytest.mark.parametrize('config', RUNNABLE)

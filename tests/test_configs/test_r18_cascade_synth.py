@@ -7,8 +7,8 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'baselines',
-                  'cascade-rcnn_r18_fpn_synth.py')
+CONFIG = osp.join(osp.dirname(__file__), '..', '..', 'configs', 'demo',
+                  'r18_cascade_synth.py')
 
 
 def test_config_is_a_ten_class_r18_cascade_from_scratch():

@@ -392,7 +392,7 @@ def detectron2_anchors(size, ratios=(0.5, 1., 2.)):
 
 
 def test_detectron2_checkpoint_into_the_image_only_config(tmp_path, capsys):
-    config = 'layoutmm_cascade_publaynet_image_only.py'
+    config = 'layoutmm_cascade_publaynet_image-only.py'
     source = detector(config, seed=0)
     d2_state = to_detectron2(source.state_dict())
     # the LayoutLMv3 names are those of transformers' model
@@ -474,7 +474,7 @@ def test_detectron2_checkpoint_into_the_image_only_config(tmp_path, capsys):
 
 
 def test_detectron2_mask_head_goes_to_every_cascade_stage():
-    config = 'layoutmm_cascade_mask_cdla.py'
+    config = 'layoutmm_cascade-mask_cdla.py'
     fusion = {
         'model.fusion.text_channels': 64,
         'model.fusion.map_channels': 64

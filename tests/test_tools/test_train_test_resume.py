@@ -13,8 +13,7 @@ import torch
 from dev.kill_and_resume import compare_losses, losses
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs', 'baselines',
-                  'cascade-rcnn_r18_fpn_synth.py')
+CONFIG = osp.join(ROOT, 'configs', 'demo', 'r18_cascade_synth.py')
 
 
 def data_options(root):

@@ -18,7 +18,7 @@ Then checks that
 Example (the CNN baseline on synthetic pages, 16 iterations)::
 
     python tools/dev/kill_and_resume.py \\
-        configs/baselines/cascade-rcnn_r18_fpn_synth.py --iters 16
+        configs/demo/r18_cascade_synth.py --iters 16
 
 Exit status 0 when all checks pass, 1 otherwise.
 """

@@ -3,12 +3,12 @@
 # model, on the text-decided synthetic pages, same seed and schedule. Run
 # tools/experiments/text_vs_image_synth.sh first: it renders the pages and
 # trains the model with the biases (WORK_DIR/text); this script trains the
-# one without (configs/experiments/synth_text_decided_layoutmm-tiny_text_no_biases.py)
+# one without (projects/text_vs_image/configs/layoutmm-tiny_cascade_synth-text-decided_no-biases.py)
 # and prints the per-class AP of both on the 60 text-decided val pages.
 # START (scratch, the default, or distilled) must be the one the text model
 # was trained with: distilled starts from WORK_DIR/distilled_start.pth.
 # MODEL=cnn does the same for the text-aware ResNet-18 (its text encoder's
-# biases; configs/experiments/synth_text_decided_r18_text_no_biases.py),
+# biases; projects/text_vs_image/configs/r18-text_cascade_synth-text-decided_no-biases.py),
 # after MODEL=cnn tools/experiments/text_vs_image_synth.sh.
 #
 #   bash tools/experiments/attention_biases_synth.sh
@@ -17,9 +17,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 case "${MODEL:-vit}" in
     vit) WORK="${WORK_DIR:-work_dirs/synth_text_vs_image}"
-         CONFIG=configs/experiments/synth_text_decided_layoutmm-tiny_text_no_biases.py ;;
+         CONFIG=projects/text_vs_image/configs/layoutmm-tiny_cascade_synth-text-decided_no-biases.py ;;
     cnn) WORK="${WORK_DIR:-work_dirs/synth_text_vs_image_cnn}"
-         CONFIG=configs/experiments/synth_text_decided_r18_text_no_biases.py ;;
+         CONFIG=projects/text_vs_image/configs/r18-text_cascade_synth-text-decided_no-biases.py ;;
     *) echo "MODEL must be vit or cnn, got $MODEL" >&2; exit 1 ;;
 esac
 PY="${PYTHON:-.venv/bin/python}"

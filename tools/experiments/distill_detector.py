@@ -25,8 +25,8 @@ start as the same image-only detector.
 Example (the CNN baseline as teacher, the image-only twin as student)::
 
     python tools/experiments/distill_detector.py \\
-        configs/experiments/synth_text_decided_layoutmm-tiny_image_only.py \\
-        configs/experiments/synth_text_decided_cnn_baseline.py \\
+        projects/text_vs_image/configs/layoutmm-tiny_cascade_synth-text-decided_image-only.py \\
+        projects/text_vs_image/configs/r18_cascade_synth-text-decided.py \\
         work_dirs/synth_text_vs_image/cnn_baseline/iter_400.pth \\
         --out work_dirs/synth_text_vs_image/distilled.pth
 """

@@ -12,10 +12,10 @@
 #
 # MODEL chooses the model:
 #   vit (default)  the tiny text-aware LayoutLMv3 demo model
-#                  (configs/experiments/publaynet20_layoutmm-tiny_fit.py).
+#                  (projects/text_vs_image/configs/layoutmm-tiny_cascade_publaynet20.py).
 #   cnn            the text-aware CNN: a ResNet-18 whose maps take the text
 #                  states of the same tiny LayoutLMv3MM through
-#                  TextBoxFusion (configs/experiments/publaynet20_r18_text_fit.py).
+#                  TextBoxFusion (projects/text_vs_image/configs/r18-text_cascade_publaynet20.py).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -23,9 +23,9 @@ SRC="$(cd "${1:?usage: $0 PUBLAYNET_SAMPLES_DIR}" && pwd)"
 DATA=data/publaynet_samples
 MODEL="${MODEL:-vit}"
 case "$MODEL" in
-    vit) CONFIG=configs/experiments/publaynet20_layoutmm-tiny_fit.py
+    vit) CONFIG=projects/text_vs_image/configs/layoutmm-tiny_cascade_publaynet20.py
          WORK="${WORK_DIR:-work_dirs/publaynet20_fit}" ;;
-    cnn) CONFIG=configs/experiments/publaynet20_r18_text_fit.py
+    cnn) CONFIG=projects/text_vs_image/configs/r18-text_cascade_publaynet20.py
          WORK="${WORK_DIR:-work_dirs/publaynet20_fit_cnn}" ;;
     *) echo "MODEL must be vit or cnn, got $MODEL" >&2; exit 1 ;;
 esac

@@ -4,7 +4,7 @@
 # `MODEL=cnn tools/experiments/text_vs_image_synth.sh` first (pages, the
 # text-aware model in WORK_DIR/text and its image-only twin). This script
 # trains the same model with a quarter of its training pages' text dropped
-# (configs/experiments/synth_text_decided_r18_text_drop.py, RandomTextDrop;
+# (projects/text_vs_image/configs/r18-text_cascade_synth-text-decided_text-drop.py, RandomTextDrop;
 # same seed and schedule), then tests both text-aware models on the 60
 # text-decided val pages with their words and without (the same pages with
 # OCR files that found nothing: what a page run without OCR gives), and
@@ -16,8 +16,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 WORK="${WORK_DIR:-work_dirs/synth_text_vs_image_cnn}"
 DATA=data/synth_text_decided
-TEXT_CONFIG=configs/experiments/synth_text_decided_r18_text.py
-DROP_CONFIG=configs/experiments/synth_text_decided_r18_text_drop.py
+TEXT_CONFIG=projects/text_vs_image/configs/r18-text_cascade_synth-text-decided.py
+DROP_CONFIG=projects/text_vs_image/configs/r18-text_cascade_synth-text-decided_text-drop.py
 PY="${PYTHON:-.venv/bin/python}"
 
 for twin in text image_only; do

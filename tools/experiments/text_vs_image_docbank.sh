@@ -24,8 +24,10 @@ SRC="$(cd "${1:?usage: $0 DOCBANK_DIR}" && pwd)"
 DATA=data/docbank
 MODEL="${MODEL:-vit}"
 case "$MODEL" in
-    vit) prefix=docbank_layoutmm-tiny; suffix="" ;;
-    cnn) prefix=docbank_r18; suffix=_cnn ;;
+    vit) text=layoutmm-tiny_cascade_docbank.py
+         image_only=layoutmm-tiny_cascade_docbank_image-only.py; suffix="" ;;
+    cnn) text=r18-text_cascade_docbank.py image_only=r18_cascade_docbank.py
+         suffix=_cnn ;;
     *) echo "MODEL must be vit or cnn, got $MODEL" >&2; exit 1 ;;
 esac
 WORK="${WORK_DIR:-work_dirs/docbank_text_vs_image$suffix}"
@@ -42,7 +44,7 @@ $PY data_tools/build_tokenizer.py "$DATA/ocr" --out "$DATA/tokenizer" \
     --kind bpe --vocab-size 8000
 
 for twin in text image_only; do
-    config="configs/experiments/${prefix}_${twin}.py"
+    config="projects/text_vs_image/configs/${!twin}"
     say "training $config"
     $PY tools/train.py "$config" --work-dir "$WORK/$twin"
     say "testing $config"

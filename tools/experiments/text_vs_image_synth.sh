@@ -69,6 +69,7 @@ case "$MODEL" in
 esac
 WORK="${WORK_DIR:-work_dirs/synth_text_vs_image$suffix}"
 PY="${PYTHON:-.venv/bin/python}"
+CONFIGS=projects/text_vs_image/configs
 say() { printf '\033[1m[synth]\033[0m %s\n' "$*"; }
 
 render() {  # out seed pages [--text-decided]
@@ -101,7 +102,7 @@ case "$START" in
     distilled)
         [ "$MODEL" = vit ] || {
             echo "START=distilled is for MODEL=vit" >&2; exit 1; }
-        baseline=configs/experiments/synth_text_decided_cnn_baseline.py
+        baseline="$CONFIGS/r18_cascade_synth-text-decided.py"
         if [ ! -f "$WORK/cnn_baseline/last_checkpoint" ]; then
             say "training the CNN baseline (the teacher)"
             $PY tools/train.py "$baseline" --work-dir "$WORK/cnn_baseline" \
@@ -111,7 +112,7 @@ case "$START" in
         if [ ! -f "$start" ]; then
             say "distilling the CNN baseline into the tiny model"
             $PY tools/experiments/distill_detector.py \
-                configs/experiments/synth_text_decided_layoutmm-tiny_image_only.py \
+                "$CONFIGS/layoutmm-tiny_cascade_synth-text-decided_image-only.py" \
                 "$baseline" "$(cat "$WORK/cnn_baseline/last_checkpoint")" \
                 --out "$start" --cfg-options "${data_options[@]}"
         fi
@@ -136,10 +137,11 @@ esac
 
 config_of() {  # twin -> config
     case "$MODEL-$1" in
-        cnn-text) echo configs/experiments/synth_text_decided_r18_text.py ;;
-        cnn-image_only)
-            echo configs/experiments/synth_text_decided_cnn_baseline.py ;;
-        *) echo "configs/experiments/synth_text_decided_layoutmm-tiny_$1.py" ;;
+        vit-text) echo "$CONFIGS/layoutmm-tiny_cascade_synth-text-decided.py" ;;
+        vit-image_only) echo \
+            "$CONFIGS/layoutmm-tiny_cascade_synth-text-decided_image-only.py" ;;
+        cnn-text) echo "$CONFIGS/r18-text_cascade_synth-text-decided.py" ;;
+        cnn-image_only) echo "$CONFIGS/r18_cascade_synth-text-decided.py" ;;
     esac
 }
 train() {  # twin

@@ -43,8 +43,8 @@ VARIANTS=("$@")
 [ ${#VARIANTS[@]} -gt 0 ] || VARIANTS=(cnn vit resnet16 resnet16_ln
                                         vit_embed_only vit_conv_stem)
 mkdir -p "$WORK"
-EXP="$ROOT/configs/experiments"
-VIT="$EXP/synth_text_decided_layoutmm-tiny_image_only.py"
+EXP="$ROOT/projects/text_vs_image/configs"
+VIT="$EXP/layoutmm-tiny_cascade_synth-text-decided_image-only.py"
 RESNET16="backbone=dict(_delete_=True, type='ResNetStride16', depth=18,
         num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1),
         out_indices=(2, ), norm_cfg=dict(type='BN', requires_grad=True),
@@ -55,7 +55,7 @@ IMPORTS="custom_imports = dict(imports=['stall_backbones'],
 config_of() {  # variant -> config file
     local file="$WORK/$1.py"
     case "$1" in
-        cnn) echo "$EXP/synth_text_decided_cnn_baseline.py"; return ;;
+        cnn) echo "$EXP/r18_cascade_synth-text-decided.py"; return ;;
         vit) echo "$VIT"; return ;;
         resnet16) body="model = dict($RESNET16),
              neck=dict(in_channels=256))" ;;

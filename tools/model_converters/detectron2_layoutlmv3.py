@@ -5,7 +5,7 @@ Example::
     python tools/model_converters/detectron2_layoutlmv3.py \
         checkpoints/layoutlmv3-publaynet/model_final.pth \
         checkpoints/layoutmm_cascade_publaynet_d2.pth \
-        --config configs/layoutmm_cascade_publaynet_image_only.py
+        --config configs/layoutmm_cascade_publaynet_image-only.py
 
 The source is the checkpoint of unilm's LayoutLMv3 object detection
 (``layoutlmv3/examples/object_detection``, ``cascade_layoutlmv3.yaml``: a
@@ -113,7 +113,7 @@ from mmlayout.version import __version__
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CONFIG = osp.join(ROOT, 'configs',
-                          'layoutmm_cascade_publaynet_image_only.py')
+                          'layoutmm_cascade_publaynet_image-only.py')
 #: Where unilm's LayoutLMv3Model sits in the detectron2 model.
 D2_BACKBONE = 'backbone.bottom_up.backbone.'
 #: detectron2 key pattern -> mmlayout key template. In the template,
@@ -561,7 +561,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--config',
         default=DEFAULT_CONFIG,
         help='mmlayout config of the target model (default: '
-        'configs/layoutmm_cascade_publaynet_image_only.py)')
+        'configs/layoutmm_cascade_publaynet_image-only.py)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',

@@ -1,12 +1,12 @@
-# The image-only twin of docbank_layoutmm-tiny_text.py: same model, data,
+# The image-only twin of layoutmm-tiny_cascade_docbank.py: same model, data,
 # scales and schedule without text (no text embedding, no fusion, no
 # attention biases).
-_base_ = './docbank_layoutmm-tiny_text.py'
+#   bash projects/text_vs_image/text_vs_image_docbank.sh DOCBANK_DIR
+_base_ = './layoutmm-tiny_cascade_docbank.py'
 
 model = dict(
     backbone=dict(image_only=True, rel_pos_bias=False, spatial_bias=False),
     fusion=None)
-train_dataloader = dict(dataset=dict(
-    pipeline={{_base_.train_pipeline}}))
-val_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline}}))
+train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline))
 test_dataloader = val_dataloader

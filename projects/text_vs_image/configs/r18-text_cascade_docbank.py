@@ -1,16 +1,14 @@
 # The DocBank pair with a CNN: ResNet-18 maps made text-aware by the tiny
-# demo LayoutLMv3MM's text states (TwoStreamBackbone + TextBoxFusion at
-# strides 4-32), same pages, labels and schedule as
-# docbank_layoutmm-tiny_text.py; its image-only twin is
-# docbank_r18_image_only.py.
-#   MODEL=cnn bash tools/experiments/text_vs_image_docbank.sh DOCBANK_DIR
+# LayoutLMv3MM's text states (TwoStreamBackbone + TextBoxFusion at strides
+# 4-32), same pages, labels and schedule as layoutmm-tiny_cascade_docbank.py;
+# its image-only twin is r18_cascade_docbank.py.
+#   MODEL=cnn bash projects/text_vs_image/text_vs_image_docbank.sh DOCBANK_DIR
 _base_ = [
-    './docbank_layoutmm-tiny_text.py', '../_base_/models/resnet18_parts.py'
+    '../../../configs/_base_/models/r18-text_cascade.py',
+    './_base_/docbank.py',
 ]
 
-# The demo's LayoutLMv3MM becomes the text encoder beside the ResNet.
-model = dict(
-    _base_.resnet18_text_overrides,
-    backbone=dict(
-        _base_.resnet18_text_overrides.backbone,
-        text_encoder=_base_.model.backbone))
+model = dict(roi_head=dict(bbox_head=[
+    dict(head, num_classes=len(_base_.classes))
+    for head in _base_.model.roi_head.bbox_head
+]))

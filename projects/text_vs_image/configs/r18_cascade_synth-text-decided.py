@@ -1,14 +1,15 @@
-# The CNN baseline (ResNet-18 Cascade R-CNN from scratch, image only) on the
-# text-decided synthetic pages, same seed, scales and schedule as the tiny
-# LayoutLMv3 pair: the reference for what 400 CPU iterations can reach.
-#   python tools/train.py \
-#       configs/experiments/synth_text_decided_cnn_baseline.py
-_base_ = '../baselines/cascade-rcnn_r18_fpn_synth.py'
+# The CNN baseline (ResNet-18 Cascade R-CNN from scratch, image only;
+# configs/demo/r18_cascade_synth.py) on the text-decided synthetic pages,
+# same seed, scales and schedule as the tiny LayoutLMv3 pair: the reference
+# for what 400 CPU iterations can reach, and the image-only twin of
+# r18-text_cascade_synth-text-decided.py.
+#   MODEL=cnn bash projects/text_vs_image/text_vs_image_synth.sh
+_base_ = [
+    '../../../configs/_base_/models/r18_cascade.py',
+    './_base_/synth-text-decided.py',
+    '../../../configs/_base_/schedules/cpu_400iter.py',
+]
 
-data_root = 'data/synth_text_decided/'
-train_dataloader = dict(dataset=dict(data_root=data_root))
-val_dataloader = dict(dataset=dict(data_root=data_root))
+train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'val/annotations.json')
-test_evaluator = val_evaluator
-randomness = dict(seed=0)

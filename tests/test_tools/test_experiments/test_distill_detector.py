@@ -9,8 +9,8 @@ from torch import nn
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
-CNN = osp.join(ROOT, 'configs', 'baselines', 'cascade-rcnn_r18_fpn_synth.py')
-EXPERIMENTS = osp.join(ROOT, 'configs', 'experiments')
+CNN = osp.join(ROOT, 'configs', 'demo', 'r18_cascade_synth.py')
+EXPERIMENTS = osp.join(ROOT, 'projects', 'text_vs_image', 'configs')
 
 
 def test_valid_cell_mask_counts_partly_covered_cells():
@@ -83,7 +83,7 @@ def test_distil_then_start_the_text_aware_twin(synth_root, tmp_path):
 
     out = str(tmp_path / 'start.pth')
     student = osp.join(EXPERIMENTS,
-                       'synth_text_decided_layoutmm-tiny_image_only.py')
+                       'layoutmm-tiny_cascade_synth-text-decided_image-only.py')
     assert distill_detector.main([
         student, CNN, teacher_checkpoint, '--out', out, '--iters', '2',
         '--log-interval', '1', '--cfg-options',
@@ -103,7 +103,7 @@ def test_distil_then_start_the_text_aware_twin(synth_root, tmp_path):
     # The text-aware twin takes every tensor; only its text embeddings,
     # attention-bias tables and fusion keep their own initialisation.
     text = MODELS.build(Config.fromfile(osp.join(
-        EXPERIMENTS, 'synth_text_decided_layoutmm-tiny_text.py')).model)
+        EXPERIMENTS, 'layoutmm-tiny_cascade_synth-text-decided.py')).model)
     load_checkpoint(text, out, map_location='cpu')
     own = text.state_dict()
     for key, value in state.items():
