@@ -1,11 +1,20 @@
+"""Fixtures and import paths of every test: the suite (tests/) and each
+project's own tests (projects/*/tests/, which pytest collects too:
+tools/run_tests.sh runs ``pytest tests projects``).
+
+The repository root is importable (pytest puts this file's folder on
+``sys.path``), so project modules import as ``projects.<name>.<module>``;
+the suite's helpers import as ``helpers``.
+"""
 import os.path as osp
 import sys
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-# data_tools/ and tools/ are scripts, not packages: make them importable.
-for folder in ('data_tools', 'tools'):
+ROOT = osp.dirname(osp.abspath(__file__))
+# data_tools/ and tools/ are scripts, not packages: make them importable;
+# tests/ for the shared test helpers.
+for folder in ('data_tools', 'tools', 'tests'):
     if osp.join(ROOT, folder) not in sys.path:
         sys.path.insert(0, osp.join(ROOT, folder))
 

@@ -1,17 +1,12 @@
 """Every config inherits the runtime hooks of configs/_base_/default_runtime.py
 (rank-0 test metrics, random states in checkpoints)."""
-import glob
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
+from helpers.configs import check_runtime_hooks, find_configs
 
 CONFIG_ROOT = osp.join(osp.dirname(__file__), '..', '..', 'configs')
-RUNNABLE = [
-    osp.relpath(path, CONFIG_ROOT) for path in sorted(
-        glob.glob(f'{CONFIG_ROOT}/**/*.py', recursive=True))
-    if '_base_' not in path
-]
+RUNNABLE = find_configs(CONFIG_ROOT)
 
 
 def test_configs_found():
@@ -20,6 +15,4 @@ def test_configs_found():
 
 @pytest.mark.parametrize('config', RUNNABLE)
 def test_config_keeps_the_runtime_hooks(config):
-    cfg = Config.fromfile(osp.join(CONFIG_ROOT, config))
-    assert cfg.default_hooks.logger.type == 'RankZeroLoggerHook'
-    assert [hook.type for hook in cfg.custom_hooks] == ['RandomStateHook']
+    check_runtime_hooks(osp.join(CONFIG_ROOT, config))
