@@ -22,7 +22,7 @@ from typing import List
 from tqdm import tqdm
 
 from mmlayout.ocr import OCRFormatError, load_ocr_json
-from mmlayout.utils import TOKENIZER_KINDS, train_tokenizer
+from mmlayout.utils import TOKENIZER_KINDS, get_tokenizer, train_tokenizer
 
 
 def read_lines(folders: List[str]) -> List[str]:
@@ -72,8 +72,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     texts = read_lines(args.folders)
     train_tokenizer(texts, args.out, args.kind, args.vocab_size)
-    from transformers import AutoTokenizer
-    tokenizer = AutoTokenizer.from_pretrained(args.out)
+    tokenizer = get_tokenizer(args.out)
     print(f'{args.kind} tokenizer with {len(tokenizer)} pieces written to '
           f'{args.out}')
     return 0

@@ -9,15 +9,18 @@ from .resume_seed import use_checkpoint_seed
 from .runtime import (add_cfg_options_argument, cpu_has_native_bf16,
                       cpu_model_name, enable_amp, init_cpu_distributed,
                       parse_runner_args, prepare_config)
-from .tokenizer_training import TOKENIZER_KINDS, train_tokenizer
+from .tokenizer import (SPECIAL_TOKENS, TOKENIZER_KINDS, get_backend_tokenizer,
+                        get_tokenizer, train_tokenizer, word_start_table)
 
 __all__ = [
     'AtomicLocalBackend', 'EXIT_LOCKED', 'FolderLockedError',
-    'TOKENIZER_KINDS', 'add_cfg_options_argument',
+    'SPECIAL_TOKENS', 'TOKENIZER_KINDS', 'add_cfg_options_argument',
     'allow_mmengine_checkpoints', 'atomic_write', 'cpu_has_native_bf16',
-    'cpu_model_name', 'enable_amp', 'folder_lock', 'init_cpu_distributed',
+    'cpu_model_name', 'enable_amp', 'folder_lock', 'get_backend_tokenizer',
+    'get_tokenizer', 'init_cpu_distributed',
     'mmengine_checkpoint_globals', 'parse_runner_args', 'prepare_config',
     'release_free_heap_memory', 'remove_leftover_temp_files',
     'run_mmcv_ops_in_float32_under_cpu_autocast', 'run_with_folder_lock',
-    'train_tokenizer', 'use_atomic_local_files', 'use_checkpoint_seed'
+    'train_tokenizer', 'use_atomic_local_files', 'use_checkpoint_seed',
+    'word_start_table'
 ]

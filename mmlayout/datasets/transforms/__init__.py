@@ -1,9 +1,8 @@
-from .ocr_token_load import OCRTokenLoad, get_tokenizer
+from .ocr_token_load import OCRTokenLoad
 from .pack_layout_inputs import PackLayoutInputs
 from .pretrain_masking import PretrainMasking
 from .random_text_drop import RandomTextDrop
 
 __all__ = [
-    'OCRTokenLoad', 'get_tokenizer', 'PackLayoutInputs', 'PretrainMasking',
-    'RandomTextDrop'
+    'OCRTokenLoad', 'PackLayoutInputs', 'PretrainMasking', 'RandomTextDrop'
 ]

@@ -1,98 +1,15 @@
 """OCRTokenLoad: a page's OCR JSON -> token ids and their line boxes."""
-import json
 import os.path as osp
 from itertools import chain
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmdet.registry import TRANSFORMS
 from mmlayout.ocr import OCRLine, load_ocr_json, reading_order
-
-# Per-process caches: a tokenizer is loaded once in each dataloader worker.
-_TOKENIZERS: Dict[str, object] = {}
-_ENCODERS: Dict[str, object] = {}
-_WORD_STARTS: Dict[str, np.ndarray] = {}
-
-
-def get_tokenizer(name_or_path: str):
-    """Load a fast tokenizer through ``AutoTokenizer``, once per process.
-
-    Args:
-        name_or_path (str): A local directory written by ``save_pretrained``
-            or a Hugging Face hub name such as ``'microsoft/layoutlmv3-base'``
-            (English BPE) or ``'microsoft/layoutlmv3-base-chinese'``
-            (XLM-R SentencePiece).
-    """
-    tokenizer = _TOKENIZERS.get(name_or_path)
-    if tokenizer is None:
-        from transformers import AutoTokenizer
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(name_or_path)
-        except (OSError, ValueError) as error:
-            raise OSError(
-                f'cannot load the tokenizer {name_or_path!r} (the config key '
-                "`tokenizer`, or OCRTokenLoad's tokenizer=): it is not a "
-                'local directory holding tokenizer.json and the Hugging Face '
-                'hub is not reachable. Put a copy of the model\'s tokenizer '
-                '(e.g. microsoft/layoutlmv3-base-chinese, saved with '
-                'save_pretrained) in a folder and set `tokenizer` to it, or '
-                'build one with data_tools/build_tokenizer.py for a model '
-                f'trained from scratch. ({type(error).__name__}: {error})'
-            ) from error
-        if getattr(tokenizer, 'backend_tokenizer', None) is None:
-            raise TypeError(f'tokenizer {name_or_path!r} loaded as '
-                            f'{type(tokenizer).__name__}, which is not a fast '
-                            '(Rust tokenizers) tokenizer; OCRTokenLoad needs '
-                            'one (save it with tokenizer.json)')
-        _TOKENIZERS[name_or_path] = tokenizer
-    return tokenizer
-
-
-def _get_encoder(name_or_path: str):
-    """The Rust ``tokenizers.Tokenizer`` behind a fast tokenizer, with no
-    truncation or padding, so that each line is encoded whole."""
-    encoder = _ENCODERS.get(name_or_path)
-    if encoder is None:
-        encoder = get_tokenizer(name_or_path).backend_tokenizer
-        if encoder.truncation is not None or encoder.padding is not None:
-            from tokenizers import Tokenizer
-            encoder = Tokenizer.from_str(encoder.to_str())
-            encoder.no_truncation()
-            encoder.no_padding()
-        _ENCODERS[name_or_path] = encoder
-    return encoder
-
-
-def word_start_table(name_or_path: str) -> np.ndarray:
-    """Which token ids begin a word, per id of the tokenizer.
-
-    Read from the vocabulary, once per tokenizer: with a WordPiece model
-    every token but the ``##`` continuations begins a word; otherwise a
-    token begins a word when it carries the word-boundary mark of a
-    byte-level BPE (``Ġ``, RoBERTa) or SentencePiece (``▁``, XLM-R). The
-    first token of a line always begins one (see :class:`OCRTokenLoad`).
-    Text without spaces (Chinese) makes a whole segment one word, as the
-    tokenizer's own pre-tokenisation does.
-
-    Returns:
-        np.ndarray: ``(len(tokenizer),)`` bool.
-    """
-    table = _WORD_STARTS.get(name_or_path)
-    if table is None:
-        tokenizer = get_tokenizer(name_or_path)
-        tokens = tokenizer.convert_ids_to_tokens(range(len(tokenizer)))
-        model = json.loads(
-            tokenizer.backend_tokenizer.to_str())['model'] or {}
-        if model.get('type') == 'WordPiece':
-            prefix = model.get('continuing_subword_prefix') or '##'
-            table = np.array([not str(t).startswith(prefix) for t in tokens])
-        else:
-            table = np.array(
-                [str(t).startswith(('\u0120', '\u2581')) for t in tokens])
-        _WORD_STARTS[name_or_path] = table
-    return table
+from mmlayout.utils import (get_backend_tokenizer, get_tokenizer,
+                            word_start_table)
 
 
 def fit_lines_to_budget(counts: np.ndarray, budget: int) -> np.ndarray:
@@ -208,7 +125,8 @@ class OCRTokenLoad(BaseTransform):
       ``text_line_bboxes``; -1 for ``<s>`` and ``</s>``.
     - text_word_index (np.int64): ``(L,)`` page-wide number of each
       token's word, increasing in reading order (the sub-tokens of a word
-      share it; see :func:`word_start_table`); -1 for ``<s>`` and ``</s>``.
+      share it; see :func:`mmlayout.utils.word_start_table`); -1 for
+      ``<s>`` and ``</s>``.
     - text_line_bboxes (np.float32): ``(N, 4)`` boxes ``x0, y0, x1, y1`` of
       the N kept lines in reading order, pixels of the OCR page.
     - text_ocr_shape (tuple): ``(height, width)`` of the OCR page, None when
@@ -218,7 +136,8 @@ class OCRTokenLoad(BaseTransform):
 
     Args:
         tokenizer (str): Local directory or hub name of the model's
-            tokenizer, loaded with ``AutoTokenizer`` (must be fast).
+            tokenizer, loaded with :func:`mmlayout.utils.get_tokenizer`
+            (``AutoTokenizer``; must be fast).
         ocr_root (str, optional): Folder of the OCR JSON files; ``{img_dir}``
             in it stands for the image's folder (e.g. ``'{img_dir}/../ocr'``
             for ``<split>/images`` beside ``<split>/ocr``, the layout of
@@ -305,7 +224,7 @@ class OCRTokenLoad(BaseTransform):
             them, or enough to exceed the budget), each cut to
             ``max_tokens_per_line``.
         """
-        encoder = _get_encoder(self.tokenizer)
+        encoder = get_backend_tokenizer(self.tokenizer)
         encode = getattr(encoder, 'encode_batch_fast', encoder.encode_batch)
         budget = self.max_tokens - 2
         chars = np.cumsum([0] + [len(texts[i]) for i in order.tolist()])

@@ -13,6 +13,7 @@ from mmdet.structures import SampleList
 from torch import Tensor
 
 from ...structures import LayoutInputs, word_token_mask
+from ...utils import get_tokenizer
 from ..layers import PredictionHead
 from ..utils import masked_box_share
 
@@ -130,7 +131,6 @@ class LayoutLMv3Pretrainer(BaseModel):
 
     def _set_vocabulary(self, tokenizer: str, vocab_size: int) -> None:
         """Read the ``<mask>`` id and the ids of ordinary tokens."""
-        from ...datasets.transforms import get_tokenizer
         tok = get_tokenizer(tokenizer)
         if tok.mask_token_id is None:
             raise ValueError(f'tokenizer {tokenizer!r} has no mask token; '
