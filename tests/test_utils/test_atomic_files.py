@@ -11,7 +11,6 @@ from mmengine.fileio import get_file_backend
 from mmengine.runner.checkpoint import save_checkpoint
 
 import mmlayout  # noqa: F401  makes the atomic backend MMEngine's local one
-from mmlayout.ocr import atomic_write as atomic_write_of_ocr
 from mmlayout.utils import (AtomicLocalBackend, atomic_write,
                             remove_leftover_temp_files)
 from mmlayout.utils.atomic_files import STALE_AFTER_S
@@ -48,8 +47,12 @@ def test_checkpoints_go_through_the_atomic_backend(tmp_path):
     assert os.listdir(tmp_path) == ['iter_1.pth']  # no temp file left
 
 
-def test_the_ocr_package_still_exports_it():
-    assert atomic_write_of_ocr is atomic_write
+def test_file_writing_lives_in_utils_only():
+    """The OCR JSON writer uses it; the ocr package no longer exports it."""
+    import mmlayout.ocr
+    from mmlayout.ocr import ocr_json
+    assert ocr_json.atomic_write is atomic_write
+    assert not hasattr(mmlayout.ocr, 'atomic_write')
 
 
 def test_a_write_killed_midway_leaves_the_old_file(tmp_path, monkeypatch):
