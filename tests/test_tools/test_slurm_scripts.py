@@ -141,3 +141,25 @@ def test_train_py_takes_the_slurm_arguments(fake_srun, monkeypatch):
     assert args.work_dir == 'wd'
     assert args.config == 'configs/layoutmm_cascade_cdla.py'
     assert args.amp
+
+
+def test_dist_launch_multi_node_arguments(tmp_path):
+    """The torchrun options docs/install.md documents for multi-node runs
+    (a fake PYTHON records what dist_launch.sh would start)."""
+    record = tmp_path / 'argv'
+    fake_python = tmp_path / 'python'
+    fake_python.write_text(
+        f'#!/usr/bin/env bash\nprintf "%s\\0" "$@" > {record}\n')
+    fake_python.chmod(0o755)
+    env = dict(os.environ, PYTHON=str(fake_python), NNODES='2',
+               NODE_RANK='1', MASTER_ADDR='10.0.0.1', PORT='29611')
+    result = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), 'cfg.py', '4',
+         '--amp'], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert record.read_text().split('\0')[:-1] == [
+        '-m', 'torch.distributed.run', '--nnodes=2', '--node_rank=1',
+        '--master_addr=10.0.0.1', '--master_port=29611',
+        '--nproc_per_node=4', osp.join(ROOT, 'tools', 'train.py'),
+        '--launcher', 'pytorch', 'cfg.py', '--amp'
+    ]
