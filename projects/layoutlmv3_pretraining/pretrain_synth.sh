@@ -2,7 +2,7 @@
 # Does pre-training make the tiny LayoutLMv3 detector learn? Pre-trains the
 # demo detector's LayoutLMv3MM (MLM + MIM + WPA) on unlabelled synthetic
 # pages, then trains the text-aware detector and its image-only twin from
-# the checkpoint on the text-decided pages (tools/experiments/
+# the checkpoint on the text-decided pages (projects/text_vs_image/
 # text_vs_image_synth.sh START=pretrained: the CNN baseline's 400-iteration
 # schedule, seed 0) and prints their AP side by side.
 #
@@ -58,5 +58,5 @@ for fraction in $FRACTIONS; do
 model.backbone.spatial_bias=False" \
         START=pretrained PRETRAINED="$WORK/pretrain/iter_$iter.pth" \
         WORK_DIR="$WORK/detect_iter_$iter" \
-        bash tools/experiments/text_vs_image_synth.sh
+        bash projects/text_vs_image/text_vs_image_synth.sh
 done

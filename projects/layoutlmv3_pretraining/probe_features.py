@@ -12,7 +12,7 @@ detector then learns from them.
 Example (the text-decided pages of ``pretrain_synth.sh``)::
 
     python projects/layoutlmv3_pretraining/probe_features.py \\
-        configs/experiments/synth_text_decided_layoutmm-tiny_text.py \\
+        projects/text_vs_image/configs/layoutmm-tiny_cascade_synth-text-decided.py \\
         scratch=none pretrained=work_dirs/pretrain_synth/pretrain/iter_600.pth \\
         --cfg-options model.backbone.rel_pos_bias=False \\
         model.backbone.spatial_bias=False

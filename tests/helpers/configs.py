@@ -72,13 +72,16 @@ def point_at(dataset_cfg, synth_root, tmp_path) -> None:
         data_prefix=dict(img='train/images/'))
 
 
-def check_detector_config(path: str, synth_root, tmp_path) -> None:
+def check_detector_config(path: str, synth_root, tmp_path,
+                          imports=('mmlayout', )) -> None:
     """A detection config builds, reads a synthetic page through its
     training pipeline (with text exactly when the pipeline has
-    ``OCRTokenLoad``) and one training step changes its RoI heads."""
+    ``OCRTokenLoad``) and one training step changes its RoI heads.
+    ``imports``: the config's ``custom_imports`` (a project's config may
+    import its own modules after mmlayout)."""
     register_all_modules()
     cfg = Config.fromfile(path)
-    assert cfg.custom_imports['imports'] == ['mmlayout']
+    assert cfg.custom_imports['imports'] == list(imports)
     shrink_layoutlmv3(cfg.model)
     if cfg.get('tokenizer'):
         cfg.tokenizer = english_bpe_tokenizer()

@@ -3,7 +3,7 @@
 The published text-aware detector starts from pre-trained weights: an image
 model the zero-initialised text fusion does not disturb at first. The tiny
 demo model has none, and from scratch it does not learn within a CPU
-schedule (docs/detector.md: its RoI heads stay at the background prior).
+schedule (README.md: its RoI heads stay at the background prior).
 This script makes the missing starting point from a detector that does
 learn on a CPU, the CNN baseline (the teacher):
 
@@ -24,9 +24,10 @@ start as the same image-only detector.
 
 Example (the CNN baseline as teacher, the image-only twin as student)::
 
-    python tools/experiments/distill_detector.py \\
-        projects/text_vs_image/configs/layoutmm-tiny_cascade_synth-text-decided_image-only.py \\
-        projects/text_vs_image/configs/r18_cascade_synth-text-decided.py \\
+    P=projects/text_vs_image
+    python $P/distill_detector.py \\
+        $P/configs/layoutmm-tiny_cascade_synth-text-decided_image-only.py \\
+        $P/configs/r18_cascade_synth-text-decided.py \\
         work_dirs/synth_text_vs_image/cnn_baseline/iter_400.pth \\
         --out work_dirs/synth_text_vs_image/distilled.pth
 """

@@ -4,14 +4,14 @@
 # (400 iterations of 2 pages) on 400 pages rendered with --text-decided,
 # tested on 60 held-out text-decided pages and on 60 ordinary ones.
 #
-#   bash tools/experiments/text_vs_image_synth.sh
+#   bash projects/text_vs_image/text_vs_image_synth.sh
 #
 # START chooses where both twins start:
 #   scratch (default)  random initialisation.
 #   distilled          the same image-only detector: the CNN baseline
 #                      (trained first, same pages, seed and schedule)
 #                      distilled into the tiny model
-#                      (tools/experiments/distill_detector.py); the text
+#                      (projects/text_vs_image/distill_detector.py); the text
 #                      twin's text embeddings and fusion (gate open)
 #                      are new. A stand-in for the published model's
 #                      pre-trained weights.
@@ -25,16 +25,17 @@
 #                      cycle of the same schedule, e.g. 800 iterations in
 #                      all after a first run.
 # From neither start does the tiny model learn within this schedule on
-# pages of the usual print (docs/detector.md).
+# pages of the usual print (README.md).
 #
 # MODEL chooses the pair:
 #   vit (default)  the tiny text-aware LayoutLMv3 demo model and its
-#                  image-only twin (synth_text_decided_layoutmm-tiny_*.py).
+#                  image-only twin
+#                  (configs/layoutmm-tiny_cascade_synth-text-decided*.py).
 #   cnn            the CNN baseline (ResNet-18, image only) and the same
 #                  ResNet-18 made text-aware: a tiny LayoutLMv3MM gives the
 #                  text states, TextBoxFusion adds them into the ResNet's
-#                  maps (synth_text_decided_r18_text.py). START=distilled
-#                  does not apply.
+#                  maps (configs/r18{,-text}_cascade_synth-text-decided.py).
+#                  START=distilled does not apply.
 # MODEL_OPTIONS: more --cfg-options for both twins' training and testing,
 # e.g. "model.backbone.rel_pos_bias=False model.backbone.spatial_bias=False"
 # for a checkpoint pre-trained without the attention biases.
@@ -111,7 +112,7 @@ case "$START" in
         start="$WORK/distilled_start.pth"
         if [ ! -f "$start" ]; then
             say "distilling the CNN baseline into the tiny model"
-            $PY tools/experiments/distill_detector.py \
+            $PY projects/text_vs_image/distill_detector.py \
                 "$CONFIGS/layoutmm-tiny_cascade_synth-text-decided_image-only.py" \
                 "$baseline" "$(cat "$WORK/cnn_baseline/last_checkpoint")" \
                 --out "$start" --cfg-options "${data_options[@]}"

@@ -1,32 +1,34 @@
 #!/usr/bin/env bash
 # LayoutLMv3's 1D and 2D attention biases on vs off in the tiny text-aware
 # model, on the text-decided synthetic pages, same seed and schedule. Run
-# tools/experiments/text_vs_image_synth.sh first: it renders the pages and
-# trains the model with the biases (WORK_DIR/text); this script trains the
-# one without (projects/text_vs_image/configs/layoutmm-tiny_cascade_synth-text-decided_no-biases.py)
-# and prints the per-class AP of both on the 60 text-decided val pages.
+# text_vs_image_synth.sh first: it renders the pages and trains the model
+# with the biases (WORK_DIR/text); this script trains the one without
+# (configs/layoutmm-tiny_cascade_synth-text-decided_no-biases.py) and
+# prints the per-class AP of both on the 60 text-decided val pages.
 # START (scratch, the default, or distilled) must be the one the text model
 # was trained with: distilled starts from WORK_DIR/distilled_start.pth.
 # MODEL=cnn does the same for the text-aware ResNet-18 (its text encoder's
-# biases; projects/text_vs_image/configs/r18-text_cascade_synth-text-decided_no-biases.py),
-# after MODEL=cnn tools/experiments/text_vs_image_synth.sh.
+# biases; configs/r18-text_cascade_synth-text-decided_no-biases.py), after
+# MODEL=cnn text_vs_image_synth.sh.
 #
-#   bash tools/experiments/attention_biases_synth.sh
+#   bash projects/text_vs_image/attention_biases_synth.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
+CONFIGS=projects/text_vs_image/configs
 case "${MODEL:-vit}" in
     vit) WORK="${WORK_DIR:-work_dirs/synth_text_vs_image}"
-         CONFIG=projects/text_vs_image/configs/layoutmm-tiny_cascade_synth-text-decided_no-biases.py ;;
+         CONFIG=$CONFIGS/layoutmm-tiny_cascade_synth-text-decided_no-biases.py
+         ;;
     cnn) WORK="${WORK_DIR:-work_dirs/synth_text_vs_image_cnn}"
-         CONFIG=projects/text_vs_image/configs/r18-text_cascade_synth-text-decided_no-biases.py ;;
+         CONFIG=$CONFIGS/r18-text_cascade_synth-text-decided_no-biases.py ;;
     *) echo "MODEL must be vit or cnn, got $MODEL" >&2; exit 1 ;;
 esac
 PY="${PYTHON:-.venv/bin/python}"
 
 if [ ! -f "$WORK/text/last_checkpoint" ]; then
     echo "no $WORK/text/last_checkpoint: run" \
-        "tools/experiments/text_vs_image_synth.sh first" >&2
+        "projects/text_vs_image/text_vs_image_synth.sh first" >&2
     exit 1
 fi
 [ "${MODEL:-vit}" = vit ] || [ "${START:-scratch}" = scratch ] || {
@@ -37,7 +39,7 @@ case "${START:-scratch}" in
     distilled)
         [ -f "$WORK/distilled_start.pth" ] || {
             echo "no $WORK/distilled_start.pth: run" \
-                "tools/experiments/text_vs_image_synth.sh first" >&2
+                "projects/text_vs_image/text_vs_image_synth.sh first" >&2
             exit 1; }
         train_options=(--cfg-options load_from="$WORK/distilled_start.pth") ;;
     *) echo "START must be distilled or scratch, got $START" >&2; exit 1 ;;

@@ -3,7 +3,7 @@
 # real PubLayNet sample pages and tested on the same pages (bbox mAP; goal
 # >= 0.8).
 #
-#   bash tools/experiments/fit_publaynet_samples.sh PUBLAYNET_SAMPLES_DIR
+#   bash projects/text_vs_image/fit_publaynet_samples.sh PUBLAYNET_SAMPLES_DIR
 #
 # PUBLAYNET_SAMPLES_DIR holds the page images and samples.json (COCO). The
 # pages are OCR'd once with RapidOCR into data/publaynet_samples/ocr/ (a few
@@ -12,20 +12,21 @@
 #
 # MODEL chooses the model:
 #   vit (default)  the tiny text-aware LayoutLMv3 demo model
-#                  (projects/text_vs_image/configs/layoutmm-tiny_cascade_publaynet20.py).
+#                  (configs/layoutmm-tiny_cascade_publaynet20.py).
 #   cnn            the text-aware CNN: a ResNet-18 whose maps take the text
 #                  states of the same tiny LayoutLMv3MM through
-#                  TextBoxFusion (projects/text_vs_image/configs/r18-text_cascade_publaynet20.py).
+#                  TextBoxFusion (configs/r18-text_cascade_publaynet20.py).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 SRC="$(cd "${1:?usage: $0 PUBLAYNET_SAMPLES_DIR}" && pwd)"
 DATA=data/publaynet_samples
 MODEL="${MODEL:-vit}"
+CONFIGS=projects/text_vs_image/configs
 case "$MODEL" in
-    vit) CONFIG=projects/text_vs_image/configs/layoutmm-tiny_cascade_publaynet20.py
+    vit) CONFIG=$CONFIGS/layoutmm-tiny_cascade_publaynet20.py
          WORK="${WORK_DIR:-work_dirs/publaynet20_fit}" ;;
-    cnn) CONFIG=projects/text_vs_image/configs/r18-text_cascade_publaynet20.py
+    cnn) CONFIG=$CONFIGS/r18-text_cascade_publaynet20.py
          WORK="${WORK_DIR:-work_dirs/publaynet20_fit_cnn}" ;;
     *) echo "MODEL must be vit or cnn, got $MODEL" >&2; exit 1 ;;
 esac

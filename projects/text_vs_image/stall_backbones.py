@@ -1,9 +1,10 @@
-"""Backbones for tools/experiments/vit_stall_isolation.sh: stand-ins that
-differ from the tiny LayoutLMv3MM in one part each, so that the runs tell
-which part keeps the detector's heads from learning.
+"""Backbones for vit_stall_isolation.sh: stand-ins that differ from the
+tiny LayoutLMv3MM in one part each, so that the runs tell which part keeps
+the detector's heads from learning.
 
-Imported through ``custom_imports`` (with this folder on ``PYTHONPATH``);
-not part of the package.
+Imported as ``projects.text_vs_image.stall_backbones`` through a config's
+``custom_imports`` (the script puts the repository root on ``PYTHONPATH``,
+as mmdet's projects are run); not part of the package.
 """
 import torch.nn as nn
 from mmdet.models.backbones import ResNet

@@ -5,7 +5,7 @@
 # (split seed 145: its 12 val pages hold 20-30 % of the references,
 # captions and section titles; seed 0 left no reference in val).
 #
-#   bash tools/experiments/text_vs_image_docbank.sh DOCBANK_DIR
+#   bash projects/text_vs_image/text_vs_image_docbank.sh DOCBANK_DIR
 #
 # DOCBANK_DIR holds images/, ocr/ (one OCR JSON per page: its true text
 # lines) and annotations_docbank.json (COCO, DocBank's 13 labels). Writes
@@ -14,8 +14,8 @@
 # with MODEL=cnn work_dirs/docbank_text_vs_image_cnn).
 #
 # MODEL=cnn compares a ResNet-18 detector with the same detector made
-# text-aware (docbank_r18_{text,image_only}.py: a tiny LayoutLMv3MM's text
-# states fused into the ResNet's maps) instead of the tiny ViT pair
+# text-aware (configs/r18{,-text}_cascade_docbank.py: a tiny LayoutLMv3MM's
+# text states fused into the ResNet's maps) instead of the tiny ViT pair
 # (MODEL=vit, the default).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

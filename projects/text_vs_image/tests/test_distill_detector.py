@@ -2,15 +2,17 @@ import os.path as osp
 
 import pytest
 import torch
-from experiments import distill_detector
-from experiments.distill_detector import (copy_matching, pyramid_loss,
-                                          valid_cell_mask)
 from torch import nn
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+from projects.text_vs_image import distill_detector
+from projects.text_vs_image.distill_detector import (copy_matching,
+                                                     pyramid_loss,
+                                                     valid_cell_mask)
+
+PROJECT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(PROJECT))
 CNN = osp.join(ROOT, 'configs', 'demo', 'r18_cascade_synth.py')
-EXPERIMENTS = osp.join(ROOT, 'projects', 'text_vs_image', 'configs')
+CONFIGS = osp.join(PROJECT, 'configs')
 
 
 def test_valid_cell_mask_counts_partly_covered_cells():
@@ -82,7 +84,7 @@ def test_distil_then_start_the_text_aware_twin(synth_root, tmp_path):
     torch.save({'state_dict': teacher.state_dict()}, teacher_checkpoint)
 
     out = str(tmp_path / 'start.pth')
-    student = osp.join(EXPERIMENTS,
+    student = osp.join(CONFIGS,
                        'layoutmm-tiny_cascade_synth-text-decided_image-only.py')
     assert distill_detector.main([
         student, CNN, teacher_checkpoint, '--out', out, '--iters', '2',
@@ -103,7 +105,7 @@ def test_distil_then_start_the_text_aware_twin(synth_root, tmp_path):
     # The text-aware twin takes every tensor; only its text embeddings,
     # attention-bias tables and fusion keep their own initialisation.
     text = MODELS.build(Config.fromfile(osp.join(
-        EXPERIMENTS, 'layoutmm-tiny_cascade_synth-text-decided.py')).model)
+        CONFIGS, 'layoutmm-tiny_cascade_synth-text-decided.py')).model)
     load_checkpoint(text, out, map_location='cpu')
     own = text.state_dict()
     for key, value in state.items():

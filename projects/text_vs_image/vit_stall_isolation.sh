@@ -21,24 +21,26 @@
 #                     regions are then about one 16-pixel patch instead
 #                     of half of one
 #
-#   bash tools/experiments/vit_stall_isolation.sh [VARIANT ...]
+#   bash projects/text_vs_image/vit_stall_isolation.sh [VARIANT ...]
 #
-# Needs data/synth_text_decided (tools/experiments/text_vs_image_synth.sh
-# renders it). ITERS (default 120) iterations per run; WORK_DIR (default
+# Needs data/synth_text_decided (text_vs_image_synth.sh renders it). ITERS
+# (default 120) iterations per run; WORK_DIR (default
 # work_dirs/vit_stall_isolation); FINEST_SCALE (default 56, mmdet's and the
 # table's setting; the experiment configs now use 14) the RoI extractor's
-# finest_scale, for every variant. Prints the first cascade stage's
-# classification loss every 20 iterations: ~0.97 is the background prior
-# (the heads classify nothing), below it the heads use the features.
+# finest_scale, for every variant; OPTIONS more --cfg-options for every
+# variant (e.g. "model.neck.fpn_norm_cfg=None"). Prints the first cascade
+# stage's classification loss every 20 iterations: ~0.97 is the background
+# prior (the heads classify nothing), below it the heads use the features.
+# The variants' backbones are in stall_backbones.py, imported as
+# projects.text_vs_image.stall_backbones with the repository root on
+# PYTHONPATH. CONFIGS_ONLY=1 writes the variants' configs into WORK_DIR,
+# prints their paths and trains nothing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 WORK="${WORK_DIR:-work_dirs/vit_stall_isolation}"
 ITERS="${ITERS:-120}"
 PY="${PYTHON:-.venv/bin/python}"
-[ -f data/synth_text_decided/train/annotations.json ] || {
-    echo "data/synth_text_decided is missing: run" \
-        "tools/experiments/text_vs_image_synth.sh first" >&2; exit 1; }
 VARIANTS=("$@")
 [ ${#VARIANTS[@]} -gt 0 ] || VARIANTS=(cnn vit resnet16 resnet16_ln
                                         vit_embed_only vit_conv_stem)
@@ -49,8 +51,11 @@ RESNET16="backbone=dict(_delete_=True, type='ResNetStride16', depth=18,
         num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1),
         out_indices=(2, ), norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=False, init_cfg=None"
-IMPORTS="custom_imports = dict(imports=['stall_backbones'],
-                      allow_failed_imports=False)"
+# the stand-in backbones, imported from the repository root as mmdet's
+# projects import theirs (the runs below put the root on PYTHONPATH)
+IMPORTS="custom_imports = dict(
+    imports=['mmlayout', 'projects.text_vs_image.stall_backbones'],
+    allow_failed_imports=False)"
 
 config_of() {  # variant -> config file
     local file="$WORK/$1.py"
@@ -78,15 +83,23 @@ val_dataloader = dict(dataset=dict(pipeline=[
     echo "$file"
 }
 
+if [ "${CONFIGS_ONLY:-0}" = 1 ]; then  # write the configs, print their paths
+    for variant in "${VARIANTS[@]}"; do config_of "$variant"; done
+    exit 0
+fi
+[ -f data/synth_text_decided/train/annotations.json ] || {
+    echo "data/synth_text_decided is missing: run" \
+        "projects/text_vs_image/text_vs_image_synth.sh first" >&2; exit 1; }
+
 for variant in "${VARIANTS[@]}"; do
     config="$(config_of "$variant")"
     echo "[isolation] $variant: $config, $ITERS iterations"
-    PYTHONPATH="$ROOT/tools/experiments${PYTHONPATH:+:$PYTHONPATH}" \
+    PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
         $PY tools/train.py "$config" --work-dir "$WORK/$variant" \
         --cfg-options train_cfg.max_iters="$ITERS" \
         train_cfg.val_interval="$ITERS" \
         model.roi_head.bbox_roi_extractor.finest_scale="${FINEST_SCALE:-56}" \
-        default_hooks.checkpoint.interval="$ITERS" \
+        default_hooks.checkpoint.interval="$ITERS" ${OPTIONS:-} \
         > "$WORK/$variant.log" 2>&1
 done
 

@@ -1,29 +1,30 @@
 #!/usr/bin/env bash
 # How much the text-aware ResNet-18 leans on the words, and text dropout as
 # the remedy, on the text-decided synthetic pages. Run
-# `MODEL=cnn tools/experiments/text_vs_image_synth.sh` first (pages, the
-# text-aware model in WORK_DIR/text and its image-only twin). This script
-# trains the same model with a quarter of its training pages' text dropped
-# (projects/text_vs_image/configs/r18-text_cascade_synth-text-decided_text-drop.py, RandomTextDrop;
-# same seed and schedule), then tests both text-aware models on the 60
-# text-decided val pages with their words and without (the same pages with
-# OCR files that found nothing: what a page run without OCR gives), and
-# prints their per-class AP beside the image-only twin's.
+# `MODEL=cnn text_vs_image_synth.sh` first (pages, the text-aware model in
+# WORK_DIR/text and its image-only twin). This script trains the same model
+# with a quarter of its training pages' text dropped
+# (configs/r18-text_cascade_synth-text-decided_text-drop.py,
+# RandomTextDrop; same seed and schedule), then tests both text-aware
+# models on the 60 text-decided val pages with their words and without (the
+# same pages with OCR files that found nothing: what a page run without OCR
+# gives), and prints their per-class AP beside the image-only twin's.
 #
-#   bash tools/experiments/text_drop_synth.sh
+#   bash projects/text_vs_image/text_drop_synth.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 WORK="${WORK_DIR:-work_dirs/synth_text_vs_image_cnn}"
 DATA=data/synth_text_decided
-TEXT_CONFIG=projects/text_vs_image/configs/r18-text_cascade_synth-text-decided.py
-DROP_CONFIG=projects/text_vs_image/configs/r18-text_cascade_synth-text-decided_text-drop.py
+CONFIGS=projects/text_vs_image/configs
+TEXT_CONFIG=$CONFIGS/r18-text_cascade_synth-text-decided.py
+DROP_CONFIG=$CONFIGS/r18-text_cascade_synth-text-decided_text-drop.py
 PY="${PYTHON:-.venv/bin/python}"
 
 for twin in text image_only; do
     [ -f "$WORK/$twin/last_checkpoint" ] || {
         echo "no $WORK/$twin/last_checkpoint: run MODEL=cnn" \
-            "tools/experiments/text_vs_image_synth.sh first" >&2; exit 1; }
+            "projects/text_vs_image/text_vs_image_synth.sh first" >&2; exit 1; }
 done
 if [ -f "$WORK/text_drop/last_checkpoint" ] && \
    [ "$(cat "$WORK/text_drop/trained_from" 2>/dev/null)" = scratch ]; then
