@@ -19,7 +19,10 @@ Example (the text-decided pages of ``pretrain_synth.sh``)::
 
 Prints, per backbone and per kind of state, the held-out accuracy and the
 balanced accuracy (mean recall over the classes present), beside the
-majority-class baseline.
+majority-class baseline; then, per backbone and block, how many directions
+the held-out pages' patch states use (:func:`effective_rank`): a
+representation that collapsed onto a few directions has little left for a
+detector to read.
 """
 import argparse
 import copy
@@ -104,6 +107,7 @@ def collect_states(backbone, preprocessor, dataset, background: int,
     """
     states: Dict[str, List[torch.Tensor]] = {'patches': [], 'tokens': []}
     labels: Dict[str, List[torch.Tensor]] = {'patches': [], 'tokens': []}
+    blocks: List[List[torch.Tensor]] = []
     for index in tqdm(range(len(dataset)), desc=desc, leave=False):
         batch = preprocessor(pseudo_collate([dataset[index]]), False)
         inputs, sample = batch['inputs'], batch['data_samples'][0]
@@ -116,13 +120,16 @@ def collect_states(backbone, preprocessor, dataset, background: int,
         classes = sample.gt_instances.labels.long()
         valid_h, valid_w = (int(v) for v in inputs.valid_shapes[0])
         rows, cols = valid_h // PATCH, valid_w // PATCH
-        grid = output[-1][0, :, :rows, :cols].flatten(1).T  # (rows*cols, C)
+        grids = [m[0, :, :rows, :cols].flatten(1).T for m in output]
+        blocks = blocks or [[] for _ in grids]
+        for block, grid in zip(blocks, grids):
+            block.append(grid)  # (rows * cols, C)
         ys, xs = torch.meshgrid(
             (torch.arange(rows) + 0.5) * PATCH * 1000 / valid_h,
             (torch.arange(cols) + 0.5) * PATCH * 1000 / valid_w,
             indexing='ij')
         centres = torch.stack([xs.flatten(), ys.flatten()], dim=1)
-        states['patches'].append(grid)
+        states['patches'].append(grids[-1])
         labels['patches'].append(
             region_labels(centres, regions, classes, background))
         # real tokens with a box: not <s>, </s> or padding
@@ -133,10 +140,31 @@ def collect_states(backbone, preprocessor, dataset, background: int,
         states['tokens'].append(output.text_states[-1][0, words])
         labels['tokens'].append(
             region_labels(token_centres, regions, classes, background))
-    return {
+    collected = {
         kind: (torch.cat(states[kind]), torch.cat(labels[kind]))
         for kind in states
     }
+    collected['blocks'] = [torch.cat(block) for block in blocks]
+    return collected
+
+
+def effective_rank(states: torch.Tensor) -> Tuple[float, float]:
+    """How many directions states use, each channel standardised first.
+
+    Args:
+        states (Tensor): ``(N, C)``.
+
+    Returns:
+        tuple[float, float]: The exponential of the entropy of the
+        principal components' variance shares (1 when all variance lies on
+        one direction, C when it spreads evenly), and the first component's
+        share.
+    """
+    standard = (states - states.mean(0)) / (states.std(0) + 1e-6)
+    shares = torch.linalg.svdvals(standard.double()).pow(2)
+    shares = shares / shares.sum()
+    entropy = -(shares * shares.clamp_min(1e-12).log()).sum()
+    return float(entropy.exp()), float(shares[0])
 
 
 def fit_probe(train: Tuple[torch.Tensor, torch.Tensor],
@@ -182,7 +210,7 @@ def main() -> None:
                                         args.val_pages)
     num_classes = len(val_set.metainfo['classes'])
     preprocessor = MODELS.build(cfg.model.data_preprocessor)
-    rows = []
+    rows, spectra = [], []
     for spec in args.backbones:
         name, _, checkpoint = spec.partition('=')
         if not checkpoint:
@@ -201,6 +229,7 @@ def main() -> None:
             scores = fit_probe(train[kind], val[kind], num_classes + 1,
                                args.steps)
             rows.append((name, kind, scores))
+        spectra.append((name, [effective_rank(b) for b in val['blocks']]))
     print('| backbone | states | held-out accuracy (%) | balanced accuracy '
           '(%) | majority baseline (%) | points (fit / held out) |')
     print('|---|---|---:|---:|---:|---|')
@@ -208,6 +237,15 @@ def main() -> None:
         print(f"| {name} | {kind} | {s['accuracy']:.1f} | "
               f"{s['balanced']:.1f} | {s['majority']:.1f} | "
               f"{s['train_points']} / {s['val_points']} |")
+    blocks = len(spectra[0][1])
+    print('\nEffective rank of the held-out patch states (first component\'s '
+          'share of the variance), per output block:\n')
+    print('| backbone | ' + ' | '.join(f'block {i}' for i in range(blocks)) +
+          ' |')
+    print('|---|' + '---:|' * blocks)
+    for name, ranks in spectra:
+        print(f'| {name} | ' + ' | '.join(f'{rank:.1f} ({share:.2f})'
+                                          for rank, share in ranks) + ' |')
 
 
 if __name__ == '__main__':

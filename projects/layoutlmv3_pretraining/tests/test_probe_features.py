@@ -7,7 +7,8 @@ import torch
 from helpers.tokenizers import english_bpe_tokenizer
 
 from projects.layoutlmv3_pretraining import probe_features
-from projects.layoutlmv3_pretraining.probe_features import (fit_probe,
+from projects.layoutlmv3_pretraining.probe_features import (effective_rank,
+                                                            fit_probe,
                                                             region_labels)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
@@ -40,6 +41,18 @@ def test_probe_separates_separable_states_and_reports_the_majority():
     assert chance['balanced'] < 80
 
 
+def test_effective_rank_counts_the_directions_used():
+    torch.manual_seed(0)
+    spread = torch.randn(5000, 16)
+    rank, share = effective_rank(spread)
+    assert 15 < rank <= 16 and share < 0.1
+    # one direction plus a little noise: rank near 1 even though every
+    # channel is standardised first
+    line = torch.randn(5000, 1) * torch.randn(1, 16) + 0.01 * spread
+    rank, share = effective_rank(line)
+    assert rank < 1.1 and share > 0.99
+
+
 def test_whole_run_on_synthetic_pages(synth_root, tmp_path, monkeypatch,
                                       capsys):
     torch.manual_seed(1)
@@ -58,8 +71,9 @@ def test_whole_run_on_synthetic_pages(synth_root, tmp_path, monkeypatch,
         f'val_dataloader.dataset.data_root={synth_root}/'
     ])
     probe_features.main()
-    rows = [line for line in capsys.readouterr().out.splitlines()
-            if line.startswith(('| scratch', '| saved'))]
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if line.startswith(('| scratch', '| saved'))]
+    rows, spectra = rows[:4], rows[4:]
     assert [row.split('|')[1:3] for row in rows] == [
         [' scratch ', ' patches '], [' scratch ', ' tokens '],
         [' saved ', ' patches '], [' saved ', ' tokens ']]
@@ -68,3 +82,11 @@ def test_whole_run_on_synthetic_pages(synth_root, tmp_path, monkeypatch,
             float(cell) for cell in row.split('|')[3:6])
         assert 0 <= accuracy <= 100 and 0 <= balanced <= 100
         assert 0 < majority <= 100
+    # then one effective rank per backbone and output block (4 in the demo)
+    assert [row.split('|')[1] for row in spectra] == [' scratch ', ' saved ']
+    for row in spectra:
+        cells = row.split('|')[2:-1]
+        assert len(cells) == 4
+        for cell in cells:
+            rank, share = cell.split()
+            assert 1 <= float(rank) <= 256 and 0 < float(share[1:-1]) <= 1
