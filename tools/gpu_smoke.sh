@@ -12,9 +12,10 @@
 #     --prepare-wheels) into .venv-gpu-smoke, a venv that sees the machine's
 #     own torch (--system-site-packages); else online with
 #     MMLAYOUT_DEVICE=cuda bash tools/setup_env.sh.
-#  2. CUDA ops equal to CPU (tests/test_tools/test_gpu_stack.py: RoIAlign,
-#     nms, mmdet's RoI extractor) and the TextBoxFusion CUDA test
-#     (test_text_box_fusion.py::test_cuda_without_syncs); a skip is a failure.
+#  2. the CUDA tests (pytest -k cuda on every test file with a CUDA-only
+#     test): mmcv's CUDA ops equal to CPU (tests/test_tools/test_gpu_stack.py:
+#     RoIAlign, nms, mmdet's RoI extractor), TextBoxFusion on CUDA
+#     (test_cuda_without_syncs), RowSpanSum CUDA vs CPU; a skip is a failure.
 #  3. training: configs/layoutmm_cascade_cdla.py (LayoutLMv3 base-chinese
 #     text-aware Cascade R-CNN) with random weights on synthetic Chinese pages
 #     and a tokenizer trained on them: N iterations (20) of tools/train.py at
@@ -294,9 +295,11 @@ EOF
 
 # -------------------------------------------------------------- GPU figures
 
-PYTEST=("$PY" -m pytest -q -rs -p no:cacheprovider
-    "$ROOT/tests/test_tools/test_gpu_stack.py"
-    "$ROOT/tests/test_models/test_plugins/test_text_box_fusion.py::test_cuda_without_syncs")
+# Every test file with a CUDA-only test (tests/helpers/cuda.py's markers or
+# a skipif on torch.cuda.is_available()); -k cuda picks the CUDA tests.
+mapfile -t CUDA_TESTS < <(cd "$ROOT" && grep -rlE 'requires_cuda|skipif\(not torch\.cuda\.is_available' \
+    --include='test_*.py' tests projects 2>/dev/null | sort)
+PYTEST=("$PY" -m pytest -q -rs -p no:cacheprovider -k cuda "${CUDA_TESTS[@]/#/$ROOT/}")
 TRAIN=("$PY" "$ROOT/tools/train.py" "$CONFIG" --work-dir "$OUT_DIR/train" --amp)
 BENCH=("$PY" "$ROOT/tools/analysis_tools/benchmark.py" "$CONFIG" --device cuda
     --batch-size 8 --pages 32 --warmup 1)
@@ -304,7 +307,7 @@ BENCH=("$PY" "$ROOT/tools/analysis_tools/benchmark.py" "$CONFIG" --device cuda
 if [ "$DRY_RUN" = 1 ]; then
     "$PY" -c 'import torch, mmcv.ops as o; print("[gpu-smoke] first CUDA call next; torch.version.cuda =", torch.version.cuda, "| mmcv ops compiled with CUDA", o.get_compiling_cuda_version())'
     would "nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv"
-    would "${PYTEST[*]}   (CUDA ops equal to CPU; TextBoxFusion on CUDA; a skip fails)"
+    would "${PYTEST[*]}   (CUDA ops equal to CPU; TextBoxFusion and RowSpanSum on CUDA; a skip fails)"
     would "${TRAIN[*]}   (s/iteration, peak GPU memory from $OUT_DIR/train/*/vis_data/scalars.json)"
     would "${BENCH[*]}   (ms/page at batch 8)"
     say "dry run done in $(elapsed)"
@@ -325,7 +328,7 @@ SUMMARY="$OUT_DIR/summary.md"
 } >"$SUMMARY"
 FAILED=0
 
-say "CUDA ops and TextBoxFusion on CUDA vs CPU (pytest)"
+say "CUDA tests: mmcv's CUDA ops, TextBoxFusion, RowSpanSum on CUDA vs CPU (pytest -k cuda)"
 if timeout "$STEP_TIMEOUT" "${PYTEST[@]}" >"$LOGS/pytest.log" 2>&1 && ! grep -q 'skipped' "$LOGS/pytest.log"; then
     RESULT="passed: $(tail -n1 "$LOGS/pytest.log")"
 else
@@ -334,7 +337,7 @@ else
     tail -n 30 "$LOGS/pytest.log" >&2
 fi
 say "  $RESULT"
-echo "- CUDA ops equal to CPU, TextBoxFusion CUDA test: $RESULT" >>"$SUMMARY"
+echo "- CUDA tests (${#CUDA_TESTS[@]} files, -k cuda: mmcv ops, TextBoxFusion, RowSpanSum equal to CPU): $RESULT" >>"$SUMMARY"
 
 say "training $ITERS iterations (batch 2, 1333x800 + 512 tokens, fp16 AMP, checkpointing)"
 rm -rf "$OUT_DIR/train"

@@ -258,7 +258,7 @@ check_build_toolchain() {
 }
 
 # mmcv's _ext library in the venv, and the GPU architectures it carries.
-mmcv_ext_path() { "$VENV/bin/python" -c 'import glob, os, mmcv; print(glob.glob(os.path.join(os.path.dirname(mmcv.__file__), "_ext*.so"))[0])'; }
+mmcv_ext_path() { ls "$VENV"/lib/python3*/site-packages/mmcv/_ext*.so | head -n1; }
 elf_arches() { "$1" --list-elf "$2" | { grep -o 'sm_[0-9]*[a-z]\{0,1\}' || true; } | sort -u -V | paste -sd' ' -; }
 
 # Download mmcv's sdist, patch it, build a wheel into WHEEL_DIR.
@@ -487,6 +487,8 @@ else
         say "installing mmcv from $wheel"
     fi
     "${PIP[@]}" -q --no-deps --force-reinstall "$wheel"
+    # its dependencies (the installed mmcv satisfies the pin; pip adds what it needs)
+    "${PIP[@]}" -q "mmcv==$MMCV_VERSION"
     printf '%s\n' "$MMCV_ID" >"$MMCV_MARKER"
     "${PIP[@]}" -q --upgrade setuptools
 fi
