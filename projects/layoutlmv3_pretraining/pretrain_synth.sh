@@ -20,7 +20,7 @@ PY="${PYTHON:-.venv/bin/python}"
 ITERS="${ITERS:-600}"
 FRACTIONS="${FRACTIONS:-1}"
 EXTRA_PAGES="${EXTRA_PAGES:-1500}"
-CONFIG=projects/layoutlmv3_pretraining/configs/layoutlmv3-tiny_pretrain_synth-text-decided.py
+CONFIG="${CONFIG:-projects/layoutlmv3_pretraining/configs/layoutlmv3-tiny_pretrain_synth-text-decided.py}"
 WORK="${WORK_DIR:-work_dirs/pretrain_synth}"
 DATA=data/synth_text_decided
 say() { printf '\033[1m[pretrain]\033[0m %s\n' "$*"; }

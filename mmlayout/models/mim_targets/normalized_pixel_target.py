@@ -14,9 +14,17 @@ class NormalizedPixelTarget(nn.Module):
     image tokenizer: the ``p x p x 3`` pixels of a masked patch (of the
     images as the data preprocessor normalised them), minus their mean,
     divided by their standard deviation (``norm_pix=True``, MAE's better
-    variant), regressed with a mean squared error. Predicting zeros - the
-    mean-pixel predictor - scores the mean of the squared targets, which
-    :meth:`metrics` reports beside the loss as the baseline.
+    variant), regressed with a mean squared error.
+
+    With ``target_size`` ``s < p`` each patch is first average-pooled to
+    ``s x s`` (a SimMIM/MaskFeat-style low-resolution target): on a page
+    that keeps where the ink lies inside the patch (which lines, which
+    gaps) and drops the glyph shapes, which context cannot predict.
+
+    The baseline, reported beside the loss by :class:`PretrainMetric`, is
+    the mean-pixel predictor: each masked patch's own mean value in every
+    output (it knows how much ink, not where); with ``norm_pix`` that is
+    predicting zeros.
 
     A MIM target module is the pluggable part of
     :class:`LayoutLMv3Pretrainer`: it says how many outputs the prediction
@@ -28,6 +36,9 @@ class NormalizedPixelTarget(nn.Module):
     Args:
         patch_size (int): Patch side p in pixels. Defaults to 16.
         in_channels (int): Image channels. Defaults to 3.
+        target_size (int, optional): Side s of the pooled target, a
+            divisor of ``patch_size``; None for the full ``p x p``.
+            Defaults to None.
         norm_pix (bool): Normalise each patch's pixels. Defaults to True.
         eps (float): Added to each patch's variance (of the normalised
             pixels). Pages are mostly blank: with MAE's 1e-6 the JPEG noise
@@ -40,11 +51,18 @@ class NormalizedPixelTarget(nn.Module):
     def __init__(self,
                  patch_size: int = 16,
                  in_channels: int = 3,
+                 target_size: int = None,
                  norm_pix: bool = True,
                  eps: float = 1e-2) -> None:
         super().__init__()
+        target_size = patch_size if target_size is None else target_size
+        if (not isinstance(target_size, int) or target_size <= 0
+                or patch_size % target_size):
+            raise ValueError(f'target_size must be a positive divisor of '
+                             f'patch_size={patch_size}, got {target_size!r}')
         self.patch_size = patch_size
-        self.out_channels = patch_size * patch_size * in_channels
+        self.target_size = target_size
+        self.out_channels = target_size * target_size * in_channels
         self.norm_pix = norm_pix
         self.eps = eps
 
@@ -57,11 +75,15 @@ class NormalizedPixelTarget(nn.Module):
             patch_mask (Tensor): ``(B, H / p, W / p)`` bool.
 
         Returns:
-            Tensor: ``(M, p * p * 3)`` float32 for the M masked patches, in
-            ``patch_mask``'s row-major order.
+            Tensor: ``(M, s * s * 3)`` float32 for the M masked patches, in
+            ``patch_mask``'s row-major order (``s = target_size``).
         """
-        p = self.patch_size
-        patches = F.unfold(images.float(), kernel_size=p, stride=p)
+        images = images.float()
+        pool = self.patch_size // self.target_size
+        if pool > 1:
+            images = F.avg_pool2d(images, pool)
+        s = self.target_size
+        patches = F.unfold(images, kernel_size=s, stride=s)
         patches = patches.transpose(1, 2)[patch_mask.flatten(1)]
         if self.norm_pix:
             mean = patches.mean(dim=-1, keepdim=True)
@@ -74,5 +96,5 @@ class NormalizedPixelTarget(nn.Module):
         return (preds.float() - targets).square().mean(dim=-1)
 
     def baseline_loss(self, targets: Tensor) -> Tensor:
-        """``(M,)`` loss of the mean-pixel predictor (zeros) per patch."""
-        return targets.square().mean(dim=-1)
+        """``(M,)`` loss of predicting each patch's own mean value."""
+        return targets.var(dim=-1, unbiased=False)
