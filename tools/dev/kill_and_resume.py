@@ -49,6 +49,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0,
                         help='training seed (and of the kill moments)')
     parser.add_argument('--work-dir', default='work_dirs/kill_and_resume')
+    parser.add_argument(
+        '--checkpoint-interval', type=int, default=1,
+        help='iterations between checkpoints; a resumed run repeats the '
+        'iterations since the last one (their losses must match too)')
+    parser.add_argument(
+        '--parallel', action='store_true',
+        help='run the uninterrupted and the interrupted runs at once '
+        '(e.g. one thread each: OMP_NUM_THREADS=1)')
     parser.add_argument('--cfg-options', nargs='*', default=[])
     return parser.parse_args(argv)
 
@@ -57,7 +65,7 @@ def train_command(args, work_dir: str, resume: bool) -> List[str]:
     options = [
         f'train_cfg.max_iters={args.iters}',
         f'train_cfg.val_interval={args.iters + 1}',
-        'default_hooks.checkpoint.interval=1',
+        f'default_hooks.checkpoint.interval={args.checkpoint_interval}',
         'default_hooks.checkpoint.max_keep_ckpts=2',
         'default_hooks.logger.interval=1',
         f'randomness.seed={args.seed}',
@@ -155,12 +163,22 @@ def main(argv=None) -> int:
     kill_at = sorted(rng.sample(range(1, args.iters), args.kills))
     reference = osp.join(args.work_dir, 'uninterrupted')
     interrupted = osp.join(args.work_dir, 'interrupted')
+    if args.checkpoint_interval < 1:
+        raise SystemExit('--checkpoint-interval must be >= 1')
     print(f'uninterrupted run: {args.iters} iterations', flush=True)
-    subprocess.run(train_command(args, reference, False), cwd=ROOT,
-                   check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    uninterrupted = subprocess.Popen(
+        train_command(args, reference, False), cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not args.parallel and uninterrupted.wait() != 0:
+        raise RuntimeError('the uninterrupted run failed')
     print(f'interrupted run: SIGKILL near iterations {kill_at}', flush=True)
-    run_killed(args, interrupted, kill_at)
+    try:
+        run_killed(args, interrupted, kill_at)
+    except BaseException:
+        uninterrupted.kill()
+        raise
+    if uninterrupted.wait() != 0:
+        raise RuntimeError('the uninterrupted run failed')
 
     ok = True
     final = osp.join(interrupted, f'iter_{args.iters}.pth')
