@@ -166,9 +166,12 @@ def main(argv=None) -> int:
     if args.checkpoint_interval < 1:
         raise SystemExit('--checkpoint-interval must be >= 1')
     print(f'uninterrupted run: {args.iters} iterations', flush=True)
+    # a session of its own like the interrupted run's: with --parallel,
+    # Linux's autogroup scheduling then shares the CPU evenly between them
     uninterrupted = subprocess.Popen(
         train_command(args, reference, False), cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
     if not args.parallel and uninterrupted.wait() != 0:
         raise RuntimeError('the uninterrupted run failed')
     print(f'interrupted run: SIGKILL near iterations {kill_at}', flush=True)
