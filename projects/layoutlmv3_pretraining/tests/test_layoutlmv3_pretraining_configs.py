@@ -12,7 +12,10 @@ CONFIGS = find_configs(CONFIG_ROOT)
 
 
 def test_configs_found():
-    assert CONFIGS == ['layoutlmv3-tiny_pretrain_synth-text-decided.py']
+    assert CONFIGS == [
+        'layoutlmv3-tiny_pretrain_synth-text-decided.py',
+        'layoutlmv3-tiny_pretrain_synth-text-decided_mim-pooled.py'
+    ]
 
 
 @pytest.mark.parametrize('config', CONFIGS)
