@@ -178,7 +178,7 @@ def main(argv=None) -> int:
     try:
         run_killed(args, interrupted, kill_at)
     except BaseException:
-        uninterrupted.kill()
+        os.killpg(uninterrupted.pid, signal.SIGKILL)  # with its workers
         raise
     if uninterrupted.wait() != 0:
         raise RuntimeError('the uninterrupted run failed')
