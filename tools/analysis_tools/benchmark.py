@@ -132,6 +132,18 @@ def folder_pages(folder: str) -> List[str]:
     return paths
 
 
+def load_config(config_path: str, cfg_options, short_side: Optional[int]):
+    """Register mmdet's and mmlayout's components, load and prepare the
+    config; return it and its :func:`inference_pipeline`."""
+    from mmdet.utils import register_all_modules
+
+    import mmlayout  # noqa: F401  registers mmlayout components
+    register_all_modules()
+    cfg = Config.fromfile(config_path)
+    prepare_config(cfg, config_path, cfg_options=cfg_options)
+    return cfg, inference_pipeline(cfg, config_path, short_side)
+
+
 def inference_pipeline(cfg: Config, config_path: str,
                   short_side: Optional[int]) -> List[dict]:
     """The config's test pipeline without ``LoadAnnotations``, its
@@ -241,14 +253,10 @@ def main(argv=None) -> int:
         print(problem, file=sys.stderr)
         return 1
     from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
     from mmengine.runner import load_checkpoint
 
-    import mmlayout  # noqa: F401  registers mmlayout components
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    prepare_config(cfg, args.config, cfg_options=args.cfg_options)
-    pipeline = inference_pipeline(cfg, args.config, args.short_side)
+    cfg, pipeline = load_config(args.config, args.cfg_options,
+                                args.short_side)
     ocr_cfgs = [t for t in pipeline if t.type == 'OCRTokenLoad']
     engine = None
     if args.with_ocr and not ocr_cfgs:

@@ -68,7 +68,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from mmlayout.ocr import load_ocr_json
 from mmlayout.utils import (add_cfg_options_argument, cpu_has_native_bf16,
-                            cpu_model_name, prepare_config)
+                            cpu_model_name)
 
 # tools/ holds scripts, not packages: put it on sys.path (as conftest.py
 # does for the tests) to reuse benchmark.py's pages and pipeline and
@@ -76,7 +76,7 @@ from mmlayout.utils import (add_cfg_options_argument, cpu_has_native_bf16,
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if TOOLS not in sys.path:
     sys.path.insert(0, TOOLS)
-from analysis_tools.benchmark import (PAGE_SIZE, inference_pipeline,  # noqa: E402
+from analysis_tools.benchmark import (PAGE_SIZE, load_config,  # noqa: E402
                                       make_pages)
 from benchmarks.bench_backbone import measure_peaks  # noqa: E402
 
@@ -573,15 +573,11 @@ def main(argv=None) -> int:
         print(problem, file=sys.stderr)
         return 1
     from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
     from mmengine.optim import build_optim_wrapper
     from mmengine.runner import load_checkpoint
 
-    import mmlayout  # noqa: F401  registers mmlayout components
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    prepare_config(cfg, args.config, cfg_options=args.cfg_options)
-    test_pipeline = inference_pipeline(cfg, args.config, args.short_side)
+    cfg, test_pipeline = load_config(args.config, args.cfg_options,
+                                     args.short_side)
     scale = next((t['scale'] for t in test_pipeline
                   if t['type'] == 'Resize'), None)
     if scale is None:
@@ -593,8 +589,8 @@ def main(argv=None) -> int:
     if 'train' in modes:
         pipelines['train'] = training_pipeline(cfg, args.config, scale)
 
-    peaks = None if args.no_peak else measure_peaks(torch.device(args.device))
     device = torch.device(args.device)
+    peaks = None if args.no_peak else measure_peaks(device)
     with tempfile.TemporaryDirectory() as folder:
         paths = make_pages(folder, args.pages)
         ocr_dir = osp.join(folder, 'ocr')
