@@ -7,8 +7,12 @@ when the attention bias is trained on CPU.
 from typing import Tuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
+
+
+#: Elements of the ``(N, N)`` score slices one backward step holds at once
+#: (two fp32 buffers of this size: probabilities and score gradients).
+CHUNK_ELEMENTS = 2**22
 
 
 class TrainableBiasAttention(torch.autograd.Function):
@@ -18,12 +22,17 @@ class TrainableBiasAttention(torch.autograd.Function):
     On CPU, ``F.scaled_dot_product_attention`` falls back to its unfused
     maths as soon as the bias needs a gradient, and autograd then keeps one
     ``(B, heads, N, N)`` tensor per block until the backward pass. Here the
-    forward runs the fused kernel (the bias is a constant to it) and the
-    backward recomputes the probabilities one ``(N, N)`` slice (a sample
-    and a head) at a time: each slice stays in the CPU cache through its
-    five matmuls, which made the backward ~1.2x faster at page size than
-    batched matmuls over whole ``(B, heads, N, N)`` tensors (measured on 2
-    cores).
+    forward runs the fused flash kernel (the bias is a constant to it) and
+    keeps only its ``(B, heads, N)`` log-sum-exp. The backward recomputes
+    the probabilities for a chunk of the ``B * heads`` slices at a time (as
+    many as fit in :data:`CHUNK_ELEMENTS`: one at page size, where a slice
+    is 23 MB, eight at 224 x 224), so that besides the bias gradient only
+    two chunks are alive. Each full ``(N, N)`` pass is costly, so the
+    per-query terms ride inside the matmuls as one extra channel: the
+    scores come out of ``baddbmm`` already minus the log-sum-exp (the
+    probabilities are then one ``exp_``), and the probability gradients
+    already minus ``rowsum(grad_out * out)`` (the score gradients are then
+    one ``mul_``).
     """
 
     @staticmethod
@@ -44,44 +53,82 @@ class TrainableBiasAttention(torch.autograd.Function):
             attn_mask=bias)``; the backward gives the gradients of all four
             inputs.
         """
-        # Detached, the bias no longer steers SDPA to its unfused maths.
-        out = F.scaled_dot_product_attention(
-            query, key, value, attn_mask=bias.detach())
-        ctx.save_for_backward(query, key, value, bias, out)
+        # Detached, the bias is a constant mask to the fused kernel.
+        out, logsumexp = (
+            torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
+                query, key, value, attn_mask=bias.detach()))
+        ctx.save_for_backward(query, key, value, bias, out, logsumexp)
         return out
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> Tuple[Tensor, ...]:
-        query, key, value, bias, out = ctx.saved_tensors
-        batch_size, num_heads = query.shape[:2]
-        scale = query.shape[-1]**-0.5
-        # Contiguous gradients: matmuls write each slice in place.
-        grad_query, grad_key, grad_value = (
-            torch.empty(t.shape, dtype=t.dtype, device=t.device)
-            for t in (query, key, value))
-        # A bias shared by the batch (size 1) sums the samples' gradients.
-        shared = bias.shape[0] == 1 and batch_size > 1
-        grad_bias = bias.new_zeros(bias.shape) if shared else torch.empty(
-            bias.shape, dtype=bias.dtype, device=bias.device)
-        # softmax backward: probs * (grad_probs - rowsum(grad_out * out))
+        query, key, value, bias, out, logsumexp = ctx.saved_tensors
+        batch_size, num_heads, seq_len, head_dims = query.shape
+        scale = head_dims**-0.5
+        num_slices = num_heads * batch_size
+
+        def heads_major(tensor: Tensor) -> Tensor:
+            """``(b, heads, ...)`` -> ``(heads * b, ...)``, the slice
+            order of the bias as LayoutLMv3AttentionBias lays it out (a
+            view of it)."""
+            return tensor.transpose(0, 1).flatten(0, 1)
+
+        # With the extra channel: scale * (q' k'^T) = scale * q k^T - lse
+        # and grad_out' v'^T = grad_out v^T - rowsum(grad_out * out).
+        ones = query.new_ones(batch_size, num_heads, seq_len, 1)
+        lse = logsumexp.to(query.dtype)[..., None]
+        query_lse = heads_major(torch.cat([query, -lse / scale], -1))
+        key_ones = heads_major(torch.cat([key, ones], -1))
         row_dot = (grad_out * out).sum(-1, keepdim=True)
-        for sample in range(batch_size):
-            for head in range(num_heads):
-                q, k, v = (t[sample, head] for t in (query, key, value))
-                grad_o = grad_out[sample, head]
-                bias_index = (0 if shared else sample, head)
-                probs = torch.softmax(
-                    torch.addmm(bias[bias_index], q, k.T, alpha=scale),
-                    dim=-1)
-                torch.mm(probs.T, grad_o, out=grad_value[sample, head])
-                grad_scores = torch.mm(
-                    grad_o, v.T, out=None if shared else grad_bias[bias_index])
-                grad_scores.sub_(row_dot[sample, head]).mul_(probs)
-                del probs
-                torch.mm(grad_scores, k, out=grad_query[sample, head])
-                torch.mm(grad_scores.T, q, out=grad_key[sample, head])
-                if shared:
-                    grad_bias[bias_index].add_(grad_scores)
+        grad_out_dot = heads_major(torch.cat([grad_out, row_dot], -1))
+        value_ones = heads_major(torch.cat([value, -ones], -1))
+        query, key, grad_out = (heads_major(t) for t in (query, key, grad_out))
+        grad_query, grad_key, grad_value = (
+            torch.empty_like(t) for t in (query, key, grad_out))
+        # (heads * (B or 1), N, N); a bias shared by the batch (size 1)
+        # sums the samples' gradients over whole heads.
+        shared = bias.shape[0] == 1 and batch_size > 1
+        bias = heads_major(bias)
+        grad_bias = torch.empty_like(bias)
+
+        step = max(1, CHUNK_ELEMENTS // seq_len**2)
+        if shared:
+            step = max(batch_size, step - step % batch_size)
+        probs_buffer = query.new_empty(min(step, num_slices), seq_len,
+                                       seq_len)
+        grad_buffer = torch.empty_like(probs_buffer) if shared else None
+        for first in range(0, num_slices, step):
+            chunk = slice(first, min(first + step, num_slices))
+            probs = probs_buffer[:chunk.stop - first]
+            if shared:
+                heads = slice(first // batch_size, chunk.stop // batch_size)
+                probs.view(-1, batch_size, seq_len, seq_len).copy_(
+                    bias[heads, None])
+                grad_scores = grad_buffer[:chunk.stop - first]
+            else:
+                probs.copy_(bias[chunk])
+                grad_scores = grad_bias[chunk]
+            probs.baddbmm_(query_lse[chunk],
+                           key_ones[chunk].transpose(1, 2),
+                           alpha=scale).exp_()
+            torch.bmm(probs.transpose(1, 2), grad_out[chunk],
+                      out=grad_value[chunk])
+            torch.bmm(grad_out_dot[chunk], value_ones[chunk].transpose(1, 2),
+                      out=grad_scores)
+            grad_scores.mul_(probs)
+            torch.bmm(grad_scores, key[chunk], out=grad_query[chunk])
+            torch.bmm(grad_scores.transpose(1, 2), query[chunk],
+                      out=grad_key[chunk])
+            if shared:
+                torch.sum(grad_scores.view(-1, batch_size, seq_len, seq_len),
+                          1, out=grad_bias[heads])
         grad_query.mul_(scale)
         grad_key.mul_(scale)
-        return grad_query, grad_key, grad_value, grad_bias
+
+        def batch_major(tensor: Tensor) -> Tensor:
+            """``(heads * b, ...)`` -> ``(b, heads, ...)``."""
+            return tensor.view(num_heads, -1,
+                               *tensor.shape[1:]).transpose(0, 1)
+
+        return (batch_major(grad_query), batch_major(grad_key),
+                batch_major(grad_value), batch_major(grad_bias))

@@ -90,3 +90,23 @@ def test_biased_self_attention_runs_the_op(monkeypatch):
     layer(tokens, bias.detach())
     layer(tokens, bias[:, :1])
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize('bias_batch', [2, 1])
+@pytest.mark.parametrize('chunk_elements', [1, 2 * 17**2, 5 * 17**2])
+def test_chunked_backward(monkeypatch, bias_batch, chunk_elements):
+    """The backward walks the batch x heads slices in chunks that fit
+    ``CHUNK_ELEMENTS``: one slice, whole heads (a shared bias) or a chunk
+    that ends inside a head; the gradients stay those of plain attention."""
+    from mmlayout.models.ops import trainable_bias_attention
+    monkeypatch.setattr(trainable_bias_attention, 'CHUNK_ELEMENTS',
+                        chunk_elements)
+    inputs = make_inputs(bias_batch, batch_size=2, num_heads=3)
+    upstream = torch.randn(inputs[0].shape, dtype=torch.float64)
+    grads = torch.autograd.grad(
+        TrainableBiasAttention.apply(*inputs), inputs, upstream)
+    expected = torch.autograd.grad(
+        reference_attention(*inputs), inputs, upstream)
+    for grad, expected_grad in zip(grads, expected):
+        assert grad.shape == expected_grad.shape
+        torch.testing.assert_close(grad, expected_grad)
