@@ -1,7 +1,8 @@
 """Evaluate a checkpoint with the MMEngine runner (COCO metrics by default).
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out preds.pkl]
-        [--show-dir DIR] [--cfg-options key=value ...] [--launcher ...]
+        [--show-dir DIR] [--int8] [--cfg-options key=value ...]
+        [--launcher ...]
 """
 import argparse
 import os.path as osp
@@ -25,6 +26,10 @@ def parse_args():
         help='draw predictions on the pages into this folder')
     parser.add_argument('--score-thr', type=float, default=0.3,
                         help='score threshold for drawn predictions')
+    parser.add_argument(
+        '--int8', action='store_true',
+        help="CPU: int8 dynamic quantisation of the backbone's Linear "
+        'layers (Int8InferenceHook)')
     args = parse_runner_args(parser)
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         parser.error(f'--out must name a .pkl file, got {args.out}')
@@ -39,6 +44,9 @@ def main():
     cfg.load_from = args.checkpoint
     if args.amp:
         enable_amp(cfg, training=False)
+    if args.int8:
+        cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                            dict(type='Int8InferenceHook')]
     if args.show_dir:
         hooks = cfg.default_hooks
         if 'visualization' not in hooks:

@@ -42,7 +42,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from mmlayout.ocr import OCR_ENGINES, build_ocr_engine, write_ocr_json
 from mmlayout.utils import (add_cfg_options_argument, cpu_has_native_bf16,
-                            cpu_model_name, prepare_config)
+                            cpu_model_name, prepare_config,
+                            quantize_linear_int8)
 from mmlayout.utils.fonts import find_cjk_font
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
@@ -67,6 +68,10 @@ def parse_args(argv=None):
     parser.add_argument('--device', choices=('cpu', 'cuda'),
                         default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--dtype', choices=('fp32', 'bf16'), default='fp32')
+    parser.add_argument(
+        '--int8', action='store_true',
+        help="int8 dynamic quantisation of the backbone's Linear layers "
+        '(CPU)')
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument(
         '--pages',
@@ -169,6 +174,8 @@ def device_check(args) -> Optional[str]:
     """Why the device and dtype cannot be benchmarked here, or None."""
     if args.device == 'cuda' and not torch.cuda.is_available():
         return '--device cuda: torch sees no CUDA device here'
+    if args.int8 and args.device != 'cpu':
+        return '--int8: dynamic int8 quantisation runs on the CPU only'
     if args.dtype != 'bf16':
         return None
     if args.device == 'cuda' and not torch.cuda.is_bf16_supported():
@@ -288,6 +295,7 @@ def main(argv=None) -> int:
         if args.checkpoint:
             load_checkpoint(model, args.checkpoint, map_location='cpu')
         model.to(args.device).eval()
+        quantized = quantize_linear_int8(model) if args.int8 else 0
         timer = PageTimer(paths, pipeline, model, args.device, args.dtype,
                           engine, osp.join(folder, 'ocr'))
         if args.device == 'cuda':
@@ -317,7 +325,9 @@ def main(argv=None) -> int:
     print(f'model: {cfg.model.type} of {args.config}, {parameters:.2f} M '
           f'parameters, weights '
           f'{args.checkpoint or "random (no --checkpoint)"}')
-    print(f'run: {args.device}, {args.dtype}, batch size {size}, '
+    print(f'run: {args.device}, {args.dtype}'
+          f'{f", int8 Linear layers ({quantized})" if args.int8 else ""}, '
+          f'batch size {size}, '
           f'{len(paths)} pages in {len(batches)} batches timed after '
           f'{args.warmup} warm-up batches')
     text = (f'{np.mean(tokens):.0f} tokens/page (mean)' if tokens else

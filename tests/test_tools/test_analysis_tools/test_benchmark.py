@@ -106,3 +106,19 @@ def test_missing_ocr_engine(monkeypatch, capsys):
 def test_bad_pages(pages, capsys):
     assert benchmark.main([CONFIG, '--device', 'cpu', '--pages', pages]) == 1
     assert 'neither a number of pages nor a folder' in capsys.readouterr().err
+
+
+def test_int8_linear_layers(capsys):
+    assert benchmark.main([
+        CONFIG, '--device', 'cpu', '--int8', '--pages', '1', '--warmup', '0',
+        '--short-side', '96', *tiny_options()]) == 0
+    # 4 blocks x (qkv, proj, fc1, fc2) of the tiny backbone
+    assert ('run: cpu, fp32, int8 Linear layers (16), batch size 1, 1 pages '
+            'in 1 batches') in capsys.readouterr().out
+
+
+def test_int8_refused_off_the_cpu(monkeypatch, capsys):
+    monkeypatch.setattr(benchmark.torch.cuda, 'is_available', lambda: True)
+    assert benchmark.main([CONFIG, '--device', 'cuda', '--int8']) == 1
+    assert '--int8: dynamic int8 quantisation runs on the CPU only' in (
+        capsys.readouterr().err)
