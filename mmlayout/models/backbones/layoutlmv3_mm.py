@@ -1,5 +1,6 @@
 """LayoutLMv3MM: a text-aware LayoutLMv3 backbone for any image size."""
 import dataclasses
+import logging
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
@@ -8,6 +9,7 @@ import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn import ConvModule
 from mmdet.registry import MODELS
+from mmengine.logging import print_log
 from mmengine.model import BaseModule, constant_init, trunc_normal_init
 from mmengine.model.weight_init import trunc_normal_
 from torch import Tensor
@@ -168,9 +170,25 @@ class LayoutLMv3MM(BaseModule):
             ``allow_missing``). Defaults to None (the linear projection).
         stem_norm_cfg (dict): Norm of the stem convs. Defaults to
             ``dict(type='BN')``.
+        attention_backend (str): ``'sdpa'``: the biases are gathered into
+            one ``(B, heads, N, N)`` tensor per forward, added in
+            ``F.scaled_dot_product_attention`` (or the CPU autograd op of
+            :class:`~mmlayout.models.ops.TrainableBiasAttention`).
+            ``'flex'``: on CUDA, compiled FlexAttention looks the biases up
+            per score (:meth:`LayoutLMv3AttentionBias.flex_bias`), with no
+            ``(N, N)`` tensor; needs ``attn_drop_rate=0``. On other devices
+            ``'flex'`` logs a warning once and attends as ``'sdpa'``
+            (torch has no FlexAttention backward on CPU). Defaults to
+            ``'sdpa'``.
         init_cfg (dict, optional): MMEngine initialisation config; not
             together with ``pretrained``. Defaults to None.
     """
+
+    #: Values of ``attention_backend``.
+    ATTENTION_BACKENDS = ('sdpa', 'flex')
+    #: Devices on which ``attention_backend='flex'`` attends through
+    #: FlexAttention (compiled, with a backward).
+    FLEX_DEVICE_TYPES = ('cuda', )
 
     def __init__(self,
                  arch: str = 'base',
@@ -188,6 +206,7 @@ class LayoutLMv3MM(BaseModule):
                  allow_missing: Sequence[str] = (),
                  stem_channels: Optional[Sequence[int]] = None,
                  stem_norm_cfg: Dict = dict(type='BN'),  # noqa: B006
+                 attention_backend: str = 'sdpa',
                  init_cfg: Optional[Union[Dict, list]] = None) -> None:
         if pretrained is not None and init_cfg is not None:
             raise ValueError('Give either `pretrained` or `init_cfg`, not '
@@ -213,6 +232,16 @@ class LayoutLMv3MM(BaseModule):
         if not -1 <= frozen_stages <= spec.num_layers:
             raise ValueError(f'frozen_stages must be in [-1, '
                              f'{spec.num_layers}], got {frozen_stages}')
+        if attention_backend not in self.ATTENTION_BACKENDS:
+            raise ValueError(
+                f'attention_backend must be one of '
+                f'{self.ATTENTION_BACKENDS}, got {attention_backend!r}')
+        if attention_backend == 'flex' and attn_drop_rate:
+            raise ValueError(
+                f"attention_backend='flex' has no attention dropout; set "
+                f"attn_drop_rate=0 (got {attn_drop_rate}) or use 'sdpa'")
+        self.attention_backend = attention_backend
+        self._flex_fallback_logged = False
         self.out_indices = tuple(sorted(out_indices))
         self.image_only = image_only
         self.with_cp = with_cp
@@ -433,6 +462,24 @@ class LayoutLMv3MM(BaseModule):
                 f'mask_token must have shape ({self.arch.embed_dims},); got '
                 f'{tuple(mask_token.shape)}')
 
+    def _attends_with_flex(self, device_type: str) -> bool:
+        """Whether this forward attends through FlexAttention; logs once why
+        not when ``attention_backend='flex'`` meets another device."""
+        if self.attention_backend != 'flex':
+            return False
+        if device_type in self.FLEX_DEVICE_TYPES:
+            return True
+        if not self._flex_fallback_logged:
+            print_log(
+                f"attention_backend='flex' attends through FlexAttention "
+                f'only on {", ".join(self.FLEX_DEVICE_TYPES)} (torch has no '
+                f'compiled FlexAttention with a backward on {device_type}); '
+                f"attending as 'sdpa' with the (B, heads, N, N) bias tensor",
+                logger='current',
+                level=logging.WARNING)
+            self._flex_fallback_logged = True
+        return False
+
     def _valid_grids(self, valid_shapes: Optional[Tensor],
                      images: Tensor) -> Optional[Tensor]:
         """Patch grid ``(rows, cols)`` of each image's valid area.
@@ -635,7 +682,10 @@ class LayoutLMv3MM(BaseModule):
         bias_dtype = (
             torch.get_autocast_dtype(device_type)
             if torch.is_autocast_enabled(device_type) else tokens.dtype)
-        attn_bias = self.attn_bias(
+        build_attn_bias = (
+            self.attn_bias.flex_bias
+            if self._attends_with_flex(device_type) else self.attn_bias)
+        attn_bias = build_attn_bias(
             num_text,
             num_visual,
             visual_boxes,

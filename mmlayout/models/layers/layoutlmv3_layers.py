@@ -7,10 +7,12 @@ written for arbitrary image sizes and for speed:
 * attention runs through ``F.scaled_dot_product_attention``;
 * the relative 1D and spatial 2D biases are summed into one small table and
   gathered once per forward into a single ``(B, heads, N, N)`` tensor that
-  every block reuses; padded text keys are masked by the same gather.
+  every block reuses; padded text keys are masked by the same gather;
+* on CUDA the same table can instead be looked up inside FlexAttention
+  (:meth:`LayoutLMv3AttentionBias.flex_bias`), with no ``(N, N)`` tensor.
 """
 import math
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -19,6 +21,10 @@ from mmcv.cnn.bricks import DropPath
 from torch import Tensor
 
 from ..ops import TrainableBiasAttention
+from .flex_attention_bias import (FlexAttentionBias, RelativeBucketTerm,
+                                  bucketed_bias_score_mod,
+                                  flex_biased_attention,
+                                  key_padding_block_mask)
 
 #: Box of the visual CLS token on the 0-1000 grid.
 VISUAL_CLS_BOX = (1, 1, 999, 999)
@@ -269,6 +275,50 @@ class LayoutLMv3AttentionBias(nn.Module):
         """Whether any bias is added."""
         return self.use_rel_pos or self.use_spatial
 
+    @staticmethod
+    def _token_box_edges(num_text: int, num_visual: int, visual_boxes: Tensor,
+                         text_bboxes: Optional[Tensor]
+                         ) -> Tuple[Tensor, Tensor]:
+        """``x0`` and ``y1`` of the boxes of all tokens, text first.
+
+        Returns:
+            tuple[Tensor, Tensor]: Each of shape ``(B or 1, N)``.
+        """
+        visual_boxes = visual_boxes.reshape(-1, num_visual, 4)
+        x0, y1 = visual_boxes[..., 0], visual_boxes[..., 3]
+        if num_text:
+            batch_size = text_bboxes.shape[0]
+            x0 = torch.cat([text_bboxes[..., 0],
+                            x0.expand(batch_size, -1)], 1)
+            y1 = torch.cat([text_bboxes[..., 3],
+                            y1.expand(batch_size, -1)], 1)
+        return x0, y1
+
+    def _token_positions(self, num_text: int, num_visual: int,
+                         visual_positions: Optional[Tensor]
+                         ) -> Tuple[Tensor, Tensor, int]:
+        """1D positions of all tokens and the buckets of their offsets.
+
+        Returns:
+            tuple[Tensor, Tensor, int]: Positions ``(B or 1, N)``; bucket of
+            every offset in ``[-M, M]`` at index ``offset + M``,
+            ``(2 * M + 1,)`` int32; M.
+        """
+        device = self.rel_pos_weight.device
+        if visual_positions is None:
+            visual_positions = torch.arange(num_visual, device=device)
+        visual_positions = visual_positions.reshape(-1, num_visual)
+        positions = torch.cat([
+            torch.arange(num_text, device=device).expand(
+                visual_positions.shape[0], -1), visual_positions
+        ], dim=1)
+        # visual positions lie in [0, num_visual)
+        max_offset = max(num_text, num_visual) - 1
+        bucket_table = bucket_lookup_table(
+            max_offset, self.rel_pos_buckets,
+            self.max_rel_pos).to(device, torch.int32)
+        return positions, bucket_table, max_offset
+
     def _bucket_index(self, num_text: int, num_visual: int,
                       x0: Optional[Tensor], y1: Optional[Tensor],
                       visual_positions: Optional[Tensor]
@@ -291,19 +341,8 @@ class LayoutLMv3AttentionBias(nn.Module):
             table = (self.rel_x_weight[:, :, None] +
                      self.rel_y_weight[:, None, :]).flatten(1)
         if self.use_rel_pos:
-            device = self.rel_pos_weight.device
-            if visual_positions is None:
-                visual_positions = torch.arange(num_visual, device=device)
-            visual_positions = visual_positions.reshape(-1, num_visual)
-            positions = torch.cat([
-                torch.arange(num_text, device=device).expand(
-                    visual_positions.shape[0], -1), visual_positions
-            ], dim=1)
-            # visual positions lie in [0, num_visual)
-            max_offset = max(num_text, num_visual) - 1
-            bucket_table = bucket_lookup_table(
-                max_offset, self.rel_pos_buckets,
-                self.max_rel_pos).to(device, torch.int32)
+            positions, bucket_table, max_offset = self._token_positions(
+                num_text, num_visual, visual_positions)
             rel_index = bucket_table[positions[:, None, :] -
                                      positions[:, :, None] + max_offset]
             if index is None:
@@ -356,14 +395,8 @@ class LayoutLMv3AttentionBias(nn.Module):
 
         x0 = y1 = None
         if self.use_spatial:
-            visual_boxes = visual_boxes.reshape(-1, num_visual, 4)
-            x0, y1 = visual_boxes[..., 0], visual_boxes[..., 3]
-            if num_text:
-                batch_size = text_bboxes.shape[0]
-                x0 = torch.cat([text_bboxes[..., 0],
-                                x0.expand(batch_size, -1)], 1)
-                y1 = torch.cat([text_bboxes[..., 3],
-                                y1.expand(batch_size, -1)], 1)
+            x0, y1 = self._token_box_edges(num_text, num_visual,
+                                           visual_boxes, text_bboxes)
         index, table = self._bucket_index(num_text, num_visual, x0, y1,
                                           visual_positions)
         table = (table * self.scale).to(dtype)
@@ -379,6 +412,73 @@ class LayoutLMv3AttentionBias(nn.Module):
         bias = table.gather(1, flat_index)
         return bias.view(self.num_heads, batch_size, seq_len,
                          seq_len).transpose(0, 1)
+
+    def flex_bias(self,
+                  num_text: int,
+                  num_visual: int,
+                  visual_boxes: Tensor,
+                  text_bboxes: Optional[Tensor] = None,
+                  key_mask: Optional[Tensor] = None,
+                  dtype: torch.dtype = torch.float32,
+                  visual_positions: Optional[Tensor] = None
+                  ) -> FlexAttentionBias:
+        """The bias of :meth:`forward` in FlexAttention's form: no
+        ``(B, heads, N, N)`` tensor and no ``(N, N)`` index.
+
+        Its ``score_mod`` adds, per score, the entry of the summed and
+        scaled table that :meth:`forward` gathers from; the entry's column
+        comes from the tokens' ``x0``, ``y1`` and 1D positions (O(N) each)
+        and the bucket tables of their offsets. Padded keys are masked by a
+        block mask rather than ``-inf`` entries. Gradients reach the bias
+        weights through the table. For :func:`flex_biased_attention`, on
+        CUDA.
+
+        Args:
+            num_text, num_visual, visual_boxes, text_bboxes, key_mask,
+            dtype, visual_positions: As in :meth:`forward`.
+
+        Returns:
+            FlexAttentionBias: ``score_mod`` None when no bias is enabled,
+            ``block_mask`` None without ``key_mask``.
+        """
+        block_mask = (None if key_mask is None else
+                      key_padding_block_mask(key_mask))
+        if not self.enabled:
+            return FlexAttentionBias(None, block_mask)
+        terms, table = [], None
+        if self.use_spatial:
+            x0, y1 = self._token_box_edges(num_text, num_visual,
+                                           visual_boxes, text_bboxes)
+            num_2d = self.rel_2d_pos_buckets
+            terms = [
+                RelativeBucketTerm(x0, self.spatial_bucket_table, num_2d),
+                RelativeBucketTerm(y1, self.spatial_bucket_table, 1)
+            ]
+            # the column layout of _bucket_index's table
+            table = (self.rel_x_weight[:, :, None] +
+                     self.rel_y_weight[:, None, :]).flatten(1)
+        if self.use_rel_pos:
+            positions, bucket_table, _ = self._token_positions(
+                num_text, num_visual, visual_positions)
+            if table is None:
+                table = self.rel_pos_weight
+                terms = [RelativeBucketTerm(positions, bucket_table, 1)]
+            else:
+                terms.append(
+                    RelativeBucketTerm(positions, bucket_table,
+                                       table.shape[1]))
+                table = (self.rel_pos_weight[:, :, None] +
+                         table[:, None, :]).flatten(1)
+        # every term indexes the same samples: 1 (shared) or B
+        num_samples = max(term.coords.shape[0] for term in terms)
+        terms = [
+            term._replace(
+                coords=term.coords.expand(num_samples, -1).contiguous())
+            for term in terms
+        ]
+        table = (table * self.scale).to(dtype)
+        return FlexAttentionBias(
+            bucketed_bias_score_mod(table, terms), block_mask)
 
 
 class BiasedSelfAttention(nn.Module):
@@ -406,13 +506,17 @@ class BiasedSelfAttention(nn.Module):
         self.proj = nn.Linear(embed_dims, embed_dims)
         self.proj_drop = nn.Dropout(proj_drop)
 
-    def forward(self, x: Tensor, attn_bias: Optional[Tensor] = None) -> Tensor:
+    def forward(self,
+                x: Tensor,
+                attn_bias: Union[Tensor, FlexAttentionBias, None] = None
+                ) -> Tensor:
         """Attend.
 
         Args:
             x (Tensor): Tokens, shape ``(B, N, C)``.
-            attn_bias (Tensor, optional): Additive bias broadcastable to
-                ``(B, heads, N, N)``.
+            attn_bias (Tensor | FlexAttentionBias, optional): Additive bias
+                broadcastable to ``(B, heads, N, N)``, or a bias in
+                FlexAttention's form (no attention dropout then).
 
         Returns:
             Tensor: Shape ``(B, N, C)``.
@@ -421,11 +525,17 @@ class BiasedSelfAttention(nn.Module):
         qkv = self.qkv(x).view(batch_size, seq_len, 3, self.num_heads, -1)
         query, key, value = qkv.permute(2, 0, 3, 1, 4).unbind(0)
         dropout = self.attn_drop if self.training else 0.
-        if attn_bias is not None:
+        if isinstance(attn_bias, Tensor):
             attn_bias = attn_bias.to(query.dtype)
+        if isinstance(attn_bias, FlexAttentionBias):
+            if dropout:
+                raise ValueError('FlexAttention has no attention dropout: '
+                                 'set attn_drop to 0 to attend with a '
+                                 'FlexAttentionBias')
+            out = flex_biased_attention(query, key, value, attn_bias)
         # TrainableBiasAttention takes per-head biases of shape
         # (B or 1, heads, N, N), as LayoutLMv3AttentionBias builds them.
-        if (attn_bias is not None and attn_bias.requires_grad
+        elif (attn_bias is not None and attn_bias.requires_grad
                 and attn_bias.dim() == 4
                 and attn_bias.shape[1] == self.num_heads and not dropout
                 and query.device.type == 'cpu'):
@@ -493,7 +603,10 @@ class LayoutLMv3Block(nn.Module):
         self.drop_path = (
             DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity())
 
-    def forward(self, x: Tensor, attn_bias: Optional[Tensor] = None) -> Tensor:
+    def forward(self,
+                x: Tensor,
+                attn_bias: Union[Tensor, FlexAttentionBias, None] = None
+                ) -> Tensor:
         """Apply the block to tokens of shape ``(B, N, C)``."""
         x = self.norm1(x + self.drop_path(self.attn(x, attn_bias)))
         return self.norm2(x + self.drop_path(self.ffn(x)))
