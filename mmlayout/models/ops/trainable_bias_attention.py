@@ -8,6 +8,18 @@ from typing import Tuple
 
 import torch
 from torch import Tensor
+from torch.utils.flop_counter import (flop_registry, register_flop_formula,
+                                      sdpa_flop_count)
+
+_FLASH_FOR_CPU = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu
+if _FLASH_FOR_CPU not in flop_registry:
+    # torch counts the FLOPs of its GPU attention kernels only: without
+    # this, FlopCounterMode would see nothing of the forward below.
+    @register_flop_formula(_FLASH_FOR_CPU)
+    def _flash_for_cpu_flops(query_shape, key_shape, value_shape, *args,
+                             out_shape=None, **kwargs) -> int:
+        """``4 B heads N_q N_k D``: the two matmuls of attention."""
+        return sdpa_flop_count(query_shape, key_shape, value_shape)
 
 
 #: Elements of the ``(N, N)`` score slices one backward step holds at once

@@ -110,3 +110,14 @@ def test_chunked_backward(monkeypatch, bias_batch, chunk_elements):
     for grad, expected_grad in zip(grads, expected):
         assert grad.shape == expected_grad.shape
         torch.testing.assert_close(grad, expected_grad)
+
+
+def test_flop_counter_sees_the_fused_forward():
+    """FlopCounterMode counts the op's forward as attention's two matmuls,
+    as it counts SDPA's unfused maths."""
+    from torch.utils.flop_counter import FlopCounterMode
+    query, key, value, bias = make_inputs(2, seq_len=16, head_dims=8)
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        TrainableBiasAttention.apply(query, key, value, bias)
+    assert counter.get_total_flops() == 4 * 2 * 3 * 16 * 16 * 8
