@@ -85,6 +85,18 @@ class TrainableBiasAttention(torch.autograd.Function):
             view of it)."""
             return tensor.transpose(0, 1).flatten(0, 1)
 
+        def heads_major_empty(like: Tensor) -> Tuple[Tensor, Tensor]:
+            """An uninitialised ``(b, heads, ...)`` gradient stored heads
+            first, and its :func:`heads_major` view to write it through.
+            The gradient itself is no view: autograd can then sum the
+            blocks' bias gradients into it in place, without a third
+            ``(B, heads, N, N)`` tensor."""
+            rows, cols = like.shape[2:]
+            grad = torch.empty_strided(
+                like.shape, (rows * cols, len(like) * rows * cols, cols, 1),
+                dtype=like.dtype, device=like.device)
+            return grad, heads_major(grad)
+
         # With the extra channel: scale * (q' k'^T) = scale * q k^T - lse
         # and grad_out' v'^T = grad_out v^T - rowsum(grad_out * out).
         ones = query.new_ones(batch_size, num_heads, seq_len, 1)
@@ -94,14 +106,15 @@ class TrainableBiasAttention(torch.autograd.Function):
         row_dot = (grad_out * out).sum(-1, keepdim=True)
         grad_out_dot = heads_major(torch.cat([grad_out, row_dot], -1))
         value_ones = heads_major(torch.cat([value, -ones], -1))
+        (grad_query, grad_query_slices), (grad_key, grad_key_slices), (
+            grad_value, grad_value_slices) = (
+                heads_major_empty(t) for t in (query, key, value))
         query, key, grad_out = (heads_major(t) for t in (query, key, grad_out))
-        grad_query, grad_key, grad_value = (
-            torch.empty_like(t) for t in (query, key, grad_out))
         # (heads * (B or 1), N, N); a bias shared by the batch (size 1)
         # sums the samples' gradients over whole heads.
         shared = bias.shape[0] == 1 and batch_size > 1
+        grad_bias, grad_bias_slices = heads_major_empty(bias)
         bias = heads_major(bias)
-        grad_bias = torch.empty_like(bias)
 
         step = max(1, CHUNK_ELEMENTS // seq_len**2)
         if shared:
@@ -119,28 +132,21 @@ class TrainableBiasAttention(torch.autograd.Function):
                 grad_scores = grad_buffer[:chunk.stop - first]
             else:
                 probs.copy_(bias[chunk])
-                grad_scores = grad_bias[chunk]
+                grad_scores = grad_bias_slices[chunk]
             probs.baddbmm_(query_lse[chunk],
                            key_ones[chunk].transpose(1, 2),
                            alpha=scale).exp_()
             torch.bmm(probs.transpose(1, 2), grad_out[chunk],
-                      out=grad_value[chunk])
+                      out=grad_value_slices[chunk])
             torch.bmm(grad_out_dot[chunk], value_ones[chunk].transpose(1, 2),
                       out=grad_scores)
             grad_scores.mul_(probs)
-            torch.bmm(grad_scores, key[chunk], out=grad_query[chunk])
+            torch.bmm(grad_scores, key[chunk], out=grad_query_slices[chunk])
             torch.bmm(grad_scores.transpose(1, 2), query[chunk],
-                      out=grad_key[chunk])
+                      out=grad_key_slices[chunk])
             if shared:
                 torch.sum(grad_scores.view(-1, batch_size, seq_len, seq_len),
-                          1, out=grad_bias[heads])
+                          1, out=grad_bias_slices[heads])
         grad_query.mul_(scale)
         grad_key.mul_(scale)
-
-        def batch_major(tensor: Tensor) -> Tensor:
-            """``(heads * b, ...)`` -> ``(b, heads, ...)``."""
-            return tensor.view(num_heads, -1,
-                               *tensor.shape[1:]).transpose(0, 1)
-
-        return (batch_major(grad_query), batch_major(grad_key),
-                batch_major(grad_value), batch_major(grad_bias))
+        return grad_query, grad_key, grad_value, grad_bias
