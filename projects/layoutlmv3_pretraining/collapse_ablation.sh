@@ -14,6 +14,8 @@
 #   mim-only  MIM alone (MLM and WPA weight 0)
 #   pooled    MLM + MIM on 4 x 4-pooled raw pixels + WPA
 #   mimW      MLM + WPA + MIM at weight W (e.g. mim10: MIM x 10)
+#   patches-see-image  all three, the patches not attending to the text
+#             (LayoutLMv3MM visual_attends_text=False)
 # THREADS (default 1) threads per run; PARALLEL (default 2) runs at once.
 # VAL_PAGES (default 60) held-out pages of the probes. Runs already done
 # are kept (remove their folders). Needs pretrain_synth.sh's pages and
@@ -48,7 +50,8 @@ pretrain() {  # variant
         mim-only) options=(model.loss_weights.mlm=0. model.loss_weights.wpa=0.) ;;
         pooled) config=$CONFIGS/layoutlmv3-tiny_pretrain_synth-text-decided_mim-pooled.py ;;
         mim[0-9]*) options=(model.loss_weights.mim="${variant#mim}") ;;
-        *) echo "unknown variant $variant (all, no-mim, mim-only, pooled, mimW)" >&2; return 2 ;;
+        patches-see-image) options=(model.backbone.visual_attends_text=False) ;;
+        *) echo "unknown variant $variant (all, no-mim, mim-only, pooled, mimW, patches-see-image)" >&2; return 2 ;;
     esac
     [ -f "$WORK/$variant/iter_$STOP.pth" ] && return 0
     local warmup=$((SCHEDULE * 48 / 1000))

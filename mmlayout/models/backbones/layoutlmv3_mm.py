@@ -180,6 +180,13 @@ class LayoutLMv3MM(BaseModule):
             ``'flex'`` logs a warning once and attends as ``'sdpa'``
             (torch has no FlexAttention backward on CPU). Defaults to
             ``'sdpa'``.
+        visual_attends_text (bool): False: the visual tokens do not attend
+            to the text tokens (the text still attends to the image), so
+            the visual maps depend on the image alone; an ``(N, N)`` mask
+            is added to the attention bias. Pre-training with MLM/WPA made
+            the patches attend almost only to the text and their states
+            collapse (projects/layoutlmv3_pretraining). Only with
+            ``attention_backend='sdpa'``. Defaults to True.
         init_cfg (dict, optional): MMEngine initialisation config; not
             together with ``pretrained``. Defaults to None.
     """
@@ -207,6 +214,7 @@ class LayoutLMv3MM(BaseModule):
                  stem_channels: Optional[Sequence[int]] = None,
                  stem_norm_cfg: Dict = dict(type='BN'),  # noqa: B006
                  attention_backend: str = 'sdpa',
+                 visual_attends_text: bool = True,
                  init_cfg: Optional[Union[Dict, list]] = None) -> None:
         if pretrained is not None and init_cfg is not None:
             raise ValueError('Give either `pretrained` or `init_cfg`, not '
@@ -240,7 +248,11 @@ class LayoutLMv3MM(BaseModule):
             raise ValueError(
                 f"attention_backend='flex' has no attention dropout; set "
                 f"attn_drop_rate=0 (got {attn_drop_rate}) or use 'sdpa'")
+        if attention_backend == 'flex' and not visual_attends_text:
+            raise ValueError("visual_attends_text=False needs "
+                             "attention_backend='sdpa'")
         self.attention_backend = attention_backend
+        self.visual_attends_text = visual_attends_text
         self._flex_fallback_logged = False
         self.out_indices = tuple(sorted(out_indices))
         self.image_only = image_only
@@ -693,6 +705,12 @@ class LayoutLMv3MM(BaseModule):
             key_mask=key_mask,
             dtype=bias_dtype,
             visual_positions=visual_positions)
+        if num_text and not self.visual_attends_text:
+            # visual queries (rows after the text) x text keys: -inf
+            blocked = tokens.new_zeros(num_text + num_visual,
+                                       num_text + num_visual, dtype=bias_dtype)
+            blocked[num_text:, :num_text] = float('-inf')
+            attn_bias = blocked if attn_bias is None else attn_bias + blocked
 
         visual_maps, text_states = [], []
         for index, layer in enumerate(self.layers):

@@ -779,3 +779,39 @@ def test_autocast_forward_and_training(dtype):
     for grad, expected_grad in zip(grads, expected):
         assert grad.dtype == torch.float32 and grad.isfinite().all()
         assert torch.cosine_similarity(grad, expected_grad, dim=0) > 0.99
+
+
+@pytest.mark.parametrize('biases', [True, False])
+def test_visual_tokens_that_do_not_attend_to_text(biases):
+    """With ``visual_attends_text=False`` the visual maps are those of the
+    same weights without text (image_only), whatever the text; the text
+    states still depend on the text, and the visual maps differ from
+    those of the same weights with joint attention."""
+    options = dict(arch='base', rel_pos_bias=biases, spatial_bias=biases,
+                   num_layers=2, out_indices=(0, 1))
+    options['arch_cfg'] = dict(TINY_ARCH, num_layers=options.pop('num_layers'))
+    torch.manual_seed(0)
+    blocked = LayoutLMv3MM(visual_attends_text=False, drop_path_rate=0.,
+                           **options).eval()
+    image_only = LayoutLMv3MM(image_only=True, drop_path_rate=0., **options)
+    image_only.load_state_dict(blocked.state_dict(), strict=False)
+    image_only.eval()
+    images = torch.randn(2, 3, 48, 64)
+    texts = [make_text(seed=seed) for seed in (0, 1)]
+    with torch.no_grad():
+        outputs = [blocked(images, *text) for text in texts]
+        expected = image_only(images)
+        joint = LayoutLMv3MM(drop_path_rate=0., **options).eval()
+        joint.load_state_dict(blocked.state_dict())
+        attending = joint(images, *texts[0])
+    for output in outputs:
+        for visual_map, reference in zip(output, expected):
+            torch.testing.assert_close(visual_map, reference)
+    # the text states differ with the text, and differ from a model whose
+    # patches do attend to the text only in the visual maps
+    assert not torch.allclose(outputs[0].text_states[-1],
+                              outputs[1].text_states[-1])
+    assert not torch.allclose(attending[-1], outputs[0][-1])
+    with pytest.raises(ValueError, match="needs attention_backend='sdpa'"):
+        LayoutLMv3MM(visual_attends_text=False, attention_backend='flex',
+                     **options)
