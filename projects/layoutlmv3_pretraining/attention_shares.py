@@ -20,7 +20,6 @@ Prints one table; ``uniform`` is the share that attention spread evenly
 over the unmasked keys would give.
 """
 import argparse
-import copy
 from typing import Dict, List
 
 import torch
@@ -28,7 +27,7 @@ from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
-from probe_features import build_datasets
+from probe_features import build_backbones, build_datasets
 
 import mmlayout  # noqa: F401  registers mmlayout components
 from mmlayout.utils import prepare_config
@@ -103,16 +102,7 @@ def main() -> None:
     _, val_set = build_datasets(cfg, 1, args.pages)
     preprocessor = MODELS.build(cfg.model.data_preprocessor)
     rows: Dict[str, list] = {}
-    for spec in args.backbones:
-        name, _, checkpoint = spec.partition('=')
-        if not checkpoint:
-            raise SystemExit(f'{spec!r}: give backbones as NAME=CHECKPOINT')
-        torch.manual_seed(0)
-        backbone_cfg = copy.deepcopy(cfg.model.backbone)
-        backbone_cfg.pretrained = None if checkpoint == 'none' else checkpoint
-        backbone = MODELS.build(backbone_cfg)
-        backbone.init_weights()
-        backbone.eval()
+    for name, backbone in build_backbones(cfg, args.backbones):
         num_text = [0]
         recorder = AttentionRecorder(backbone.layers, num_text)
         for index in range(len(val_set)):

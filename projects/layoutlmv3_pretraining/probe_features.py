@@ -26,7 +26,7 @@ detector to read.
 """
 import argparse
 import copy
-from typing import Dict, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import numpy as np
 import torch
@@ -69,6 +69,22 @@ def build_datasets(cfg: Config, train_pages: int,
     train_cfg.data_prefix = cfg.train_dataloader.dataset.data_prefix
     train_cfg.indices, val_cfg.indices = train_pages, val_pages
     return DATASETS.build(train_cfg), DATASETS.build(val_cfg)
+
+
+def build_backbones(cfg: Config,
+                    specs: List[str]) -> Iterator[Tuple[str, object]]:
+    """The config's backbone once per ``NAME=CHECKPOINT`` spec (``none``:
+    a random initialisation, seed 0), in eval mode, one at a time."""
+    for spec in specs:
+        name, _, checkpoint = spec.partition('=')
+        if not checkpoint:
+            raise SystemExit(f'{spec!r}: give backbones as NAME=CHECKPOINT')
+        torch.manual_seed(0)
+        backbone_cfg = copy.deepcopy(cfg.model.backbone)
+        backbone_cfg.pretrained = None if checkpoint == 'none' else checkpoint
+        backbone = MODELS.build(backbone_cfg)
+        backbone.init_weights()
+        yield name, backbone.eval()
 
 
 def region_labels(centres: torch.Tensor, regions: torch.Tensor,
@@ -211,16 +227,7 @@ def main() -> None:
     num_classes = len(val_set.metainfo['classes'])
     preprocessor = MODELS.build(cfg.model.data_preprocessor)
     rows, spectra = [], []
-    for spec in args.backbones:
-        name, _, checkpoint = spec.partition('=')
-        if not checkpoint:
-            raise SystemExit(f'{spec!r}: give backbones as NAME=CHECKPOINT')
-        torch.manual_seed(0)
-        backbone_cfg = copy.deepcopy(cfg.model.backbone)
-        backbone_cfg.pretrained = None if checkpoint == 'none' else checkpoint
-        backbone = MODELS.build(backbone_cfg)
-        backbone.init_weights()
-        backbone.eval()
+    for name, backbone in build_backbones(cfg, args.backbones):
         train = collect_states(backbone, preprocessor, train_set,
                                num_classes, f'{name}: training pages')
         val = collect_states(backbone, preprocessor, val_set, num_classes,
