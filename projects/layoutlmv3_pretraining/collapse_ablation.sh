@@ -16,8 +16,14 @@
 #   mimW      MLM + WPA + MIM at weight W (e.g. mim10: MIM x 10)
 #   patches-see-image  all three, the patches not attending to the text
 #             (LayoutLMv3MM visual_attends_text=False)
+#   vq        MLM + MIM on discrete codes of the PatchVQVAE (..._mim-vq.py;
+#             train patch-vqvae_synth-text-decided.py first) + WPA
+#   vq-see-image  the same, the patches not attending to the text
 # THREADS (default 1) threads per run; PARALLEL (default 2) runs at once.
-# VAL_PAGES (default 60) held-out pages of the probes. Runs already done
+# VAL_PAGES (default 60) held-out pages of the probes; PROBE_OPTIONS more
+# --cfg-options for the probes' backbones (e.g.
+# "model.backbone.visual_attends_text=False" to probe the *-see-image
+# runs as they were trained). Runs already done
 # are kept (remove their folders). Needs pretrain_synth.sh's pages and
 # tokenizer (it renders them).
 set -euo pipefail
@@ -51,7 +57,11 @@ pretrain() {  # variant
         pooled) config=$CONFIGS/layoutlmv3-tiny_pretrain_synth-text-decided_mim-pooled.py ;;
         mim[0-9]*) options=(model.loss_weights.mim="${variant#mim}") ;;
         patches-see-image) options=(model.backbone.visual_attends_text=False) ;;
-        *) echo "unknown variant $variant (all, no-mim, mim-only, pooled, mimW, patches-see-image)" >&2; return 2 ;;
+        vq) config=$CONFIGS/layoutlmv3-tiny_pretrain_synth-text-decided_mim-vq.py ;;
+        vq-see-image)
+            config=$CONFIGS/layoutlmv3-tiny_pretrain_synth-text-decided_mim-vq.py
+            options=(model.backbone.visual_attends_text=False) ;;
+        *) echo "unknown variant $variant (all, no-mim, mim-only, pooled, mimW, patches-see-image, vq, vq-see-image)" >&2; return 2 ;;
     esac
     [ -f "$WORK/$variant/iter_$STOP.pth" ] && return 0
     local warmup=$((SCHEDULE * 48 / 1000))
@@ -83,4 +93,4 @@ $PY projects/layoutlmv3_pretraining/probe_features.py \
     projects/text_vs_image/configs/layoutmm-tiny_cascade_synth-text-decided.py \
     "${backbones[@]}" --val-pages "$VAL_PAGES" \
     --cfg-options model.backbone.rel_pos_bias=False \
-    model.backbone.spatial_bias=False
+    model.backbone.spatial_bias=False ${PROBE_OPTIONS:-}

@@ -110,11 +110,14 @@ def check_detector_config(path: str, synth_root, tmp_path,
     assert any(changed)
 
 
-def check_pretrain_config(path: str, synth_root) -> None:
+def check_pretrain_config(path: str, synth_root, options: dict = None) -> None:
     """A pre-training config builds, reads two unlabelled synthetic pages
-    and one training step changes the backbone and every head."""
+    and one training step changes the backbone and every head. ``options``
+    (``--cfg-options`` style) are merged first, e.g. the checkpoint of a
+    discrete MIM target's image tokenizer."""
     register_all_modules()
     cfg = Config.fromfile(path)
+    cfg.merge_from_dict(options or {})
     assert cfg.custom_imports['imports'] == ['mmlayout']
     cfg.model.backbone.with_cp = False
     shrink_layoutlmv3(cfg.model)
@@ -143,6 +146,26 @@ def check_pretrain_config(path: str, synth_root) -> None:
         assert any(not torch.equal(value, model.state_dict()[key])
                    for key, value in before.items()
                    if key.startswith(part)), part
+
+
+def check_tokenizer_config(path: str, synth_root) -> None:
+    """An image tokenizer's config builds, reads two synthetic pages (its
+    first training dataset's, when it concatenates several) and one
+    training step changes its encoder."""
+    register_all_modules()
+    cfg = Config.fromfile(path)
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset_cfg = dataset_cfg.get('datasets', [dataset_cfg])[0]
+    dataset_cfg.data_root = f'{synth_root}/train/'
+    dataset = DATASETS.build(dataset_cfg)
+    batch = pseudo_collate([dataset[0], dataset[1]])
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    before = model.encoder[0].weight.clone()
+    losses = model.train_step(batch, optim_wrapper)
+    assert torch.isfinite(losses['loss'])
+    assert not torch.equal(before, model.encoder[0].weight)
 
 
 def check_runtime_hooks(path: str) -> None:

@@ -158,6 +158,7 @@ class PatchVQVAE(BaseModel):
             codes_used=100 * (histogram > 0).float().mean(),
             perplexity=entropy.exp())
 
+    @torch.no_grad()
     def predict(self, inputs: Tensor,
                 data_samples=None) -> List[BaseDataElement]:
         """Per page: the code histogram and the summed squared error of
