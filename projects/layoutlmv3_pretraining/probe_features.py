@@ -11,9 +11,10 @@ detector then learns from them.
 
 Example (the text-decided pages of ``pretrain_synth.sh``)::
 
+    EXP=projects/text_vs_image/configs
     python projects/layoutlmv3_pretraining/probe_features.py \\
-        projects/text_vs_image/configs/layoutmm-tiny_cascade_synth-text-decided.py \\
-        scratch=none pretrained=work_dirs/pretrain_synth/pretrain/iter_600.pth \\
+        $EXP/layoutmm-tiny_cascade_synth-text-decided.py scratch=none \\
+        pretrained=work_dirs/pretrain_synth/pretrain/iter_600.pth \\
         --cfg-options model.backbone.rel_pos_bias=False \\
         model.backbone.spatial_bias=False
 
@@ -28,7 +29,6 @@ import argparse
 import copy
 from typing import Dict, Iterator, List, Tuple
 
-import numpy as np
 import torch
 from mmdet.registry import DATASETS, MODELS
 from mmdet.utils import register_all_modules

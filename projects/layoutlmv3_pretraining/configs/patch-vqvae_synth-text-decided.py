@@ -5,7 +5,8 @@
 # 256, aspect kept), so that the codes describe the patches the pre-trainer
 # masks. Its checkpoint is the MIM target of
 # layoutlmv3-tiny_pretrain_synth-text-decided_mim-vq.py.
-#   python tools/train.py projects/layoutlmv3_pretraining/configs/patch-vqvae_synth-text-decided.py \
+#   CFG=projects/layoutlmv3_pretraining/configs
+#   python tools/train.py $CFG/patch-vqvae_synth-text-decided.py \
 #       --work-dir work_dirs/patch-vqvae_synth-text-decided
 _base_ = '../../../configs/pretrain/patch-vqvae_synth.py'
 
