@@ -50,6 +50,7 @@ say() { printf '\033[1m[collapse]\033[0m %s\n' "$*"; }
 pretrain() {  # variant
     local variant=$1 config=$CONFIGS/layoutlmv3-tiny_pretrain_synth-text-decided.py
     local options=()
+    local vq_config=$CONFIGS/layoutlmv3-tiny_pretrain_synth-text-decided_mim-vq.py
     case $variant in
         all) ;;
         no-mim) options=(model.loss_weights.mim=0.) ;;
@@ -57,9 +58,9 @@ pretrain() {  # variant
         pooled) config=$CONFIGS/layoutlmv3-tiny_pretrain_synth-text-decided_mim-pooled.py ;;
         mim[0-9]*) options=(model.loss_weights.mim="${variant#mim}") ;;
         patches-see-image) options=(model.backbone.visual_attends_text=False) ;;
-        vq) config=$CONFIGS/layoutlmv3-tiny_pretrain_synth-text-decided_mim-vq.py ;;
+        vq) config=$vq_config ;;
         vq-see-image)
-            config=$CONFIGS/layoutlmv3-tiny_pretrain_synth-text-decided_mim-vq.py
+            config=$vq_config
             options=(model.backbone.visual_attends_text=False) ;;
         *) echo "unknown variant $variant (all, no-mim, mim-only, pooled, mimW, patches-see-image, vq, vq-see-image)" >&2; return 2 ;;
     esac

@@ -4,7 +4,6 @@
 # cross-entropy over its 1024 codes.
 _base_ = './layoutlmv3-tiny_pretrain_synth-text-decided.py'
 
-vq_checkpoint = 'work_dirs/patch-vqvae_synth-text-decided/iter_2000.pth'
 model = dict(
     mim_target=dict(
         _delete_=True,
@@ -12,4 +11,4 @@ model = dict(
         # PatchVQVAE's defaults are those of its config: 1024 codes of 32
         # channels, 16 x 16 patches
         tokenizer=dict(type='PatchVQVAE'),
-        checkpoint=vq_checkpoint))
+        checkpoint='work_dirs/patch-vqvae_synth-text-decided/iter_2000.pth'))
