@@ -12,13 +12,16 @@
 # (default "1") which checkpoints to fine-tune from, as fractions of ITERS
 # in quarters, e.g. "0.25 0.5 1" for detector mAP against pre-training
 # length. EXTRA_PAGES (default 1500 each) unlabelled pages of each kind.
+# PRETRAIN_OPTIONS: more --cfg-options for the pre-training, e.g. on a GPU
+# "train_dataloader.batch_size=64 train_dataloader.num_workers=12";
+# FRACTIONS="" pre-trains only.
 # Already pre-trained or fine-tuned runs are kept (remove their folders).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 PY="${PYTHON:-.venv/bin/python}"
 ITERS="${ITERS:-600}"
-FRACTIONS="${FRACTIONS:-1}"
+FRACTIONS="${FRACTIONS-1}"
 EXTRA_PAGES="${EXTRA_PAGES:-1500}"
 CONFIG="${CONFIG:-projects/layoutlmv3_pretraining/configs/layoutlmv3-tiny_pretrain_synth-text-decided.py}"
 WORK="${WORK_DIR:-work_dirs/pretrain_synth}"
@@ -48,7 +51,7 @@ if [ ! -f "$WORK/pretrain/iter_$ITERS.pth" ]; then
         train_cfg.val_interval=$((ITERS / 4)) \
         default_hooks.checkpoint.interval=$((ITERS / 4)) \
         param_scheduler.0.end=$warmup param_scheduler.1.begin=$warmup \
-        param_scheduler.1.end="$ITERS"
+        param_scheduler.1.end="$ITERS" ${PRETRAIN_OPTIONS:-}
 fi
 for fraction in $FRACTIONS; do
     iter=$("$PY" -c "print(round($fraction * $ITERS))")
