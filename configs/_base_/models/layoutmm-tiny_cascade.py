@@ -20,7 +20,9 @@ model = dict(
     # From scratch, the FPN's unnormalised convs let the stride-4 level
     # grow without bound (P2 mean |x| ~70 after 200 iterations, loss rising);
     # GroupNorm there keeps every level bounded. (The published recipe has
-    # none: its backbone starts pretrained.)
+    # none: its backbone starts pretrained.) Seen before mmlayout gave
+    # mmcv's CPU RoIAlign contiguous maps (mmlayout/utils/mmcv_contiguous.py),
+    # when the heads read scrambled RoI features; not re-checked since.
     neck=dict(
         _delete_=True,
         type='SimpleFeaturePyramid',
