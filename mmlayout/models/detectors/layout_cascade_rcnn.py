@@ -81,7 +81,8 @@ class LayoutCascadeRCNN(CascadeRCNN):
                 alone (no text, no valid shapes).
 
         Returns:
-            tuple[Tensor]: The neck's multi-level maps.
+            tuple[Tensor]: The neck's multi-level maps, each a contiguous
+            ``(B, C, H_l, W_l)``.
         """
         if isinstance(batch_inputs, Tensor):
             batch_inputs = LayoutInputs(batch_inputs, None)
@@ -104,4 +105,9 @@ class LayoutCascadeRCNN(CascadeRCNN):
                 batch_inputs.valid_shapes)
         if self.with_neck:
             features = self.neck(features)
-        return features
+        # A ViT backbone's maps are channels-last views of its token
+        # states, and convolutions keep that layout; mmcv's compiled RoI
+        # ops need contiguous maps (mmlayout/utils/mmcv_contiguous.py).
+        # One copy here serves the RPN and every RoI stage, where the ops'
+        # own guard would copy each level once per stage.
+        return tuple(level.contiguous() for level in features)

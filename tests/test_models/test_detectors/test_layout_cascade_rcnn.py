@@ -123,6 +123,23 @@ def test_text_reaches_backbone_and_fusion_in_every_mode(tmp_path):
     assert calls[0][1][1] is data['inputs'].input_ids
 
 
+def test_maps_leave_extract_feat_contiguous(tmp_path):
+    # LayoutLMv3MM's maps are channels-last views of its token states and
+    # the neck keeps that layout; mmcv's compiled RoI ops need contiguous
+    # (B, C, H, W) maps, made once here for the RPN and every RoI stage.
+    model = build(demo_model_cfg()).eval()
+    neck_outputs = []
+    model.neck.register_forward_hook(
+        lambda module, args, output: neck_outputs.extend(output))
+    data = model.data_preprocessor(make_batch(tmp_path), False)
+    with torch.no_grad():
+        maps = model.extract_feat(data['inputs'])
+    assert not all(level.is_contiguous() for level in neck_outputs)
+    assert all(level.is_contiguous() for level in maps)
+    for level, neck_level in zip(maps, neck_outputs):
+        assert torch.equal(level, neck_level)
+
+
 def test_pages_without_text_and_the_text_switch(tmp_path):
     # a page without OCR lines still trains
     model = build(demo_model_cfg())
