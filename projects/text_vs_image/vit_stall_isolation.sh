@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Why does the tiny LayoutLMv3 detector not learn where the CNN baseline
-# does? Short runs of image-only detectors on the text-decided synthetic
+# Why did the tiny LayoutLMv3 detector not learn where the CNN baseline
+# did? (Answered since: mmcv's CPU RoIAlign misread the channels-last maps
+# of LayoutLMv3MM and resnet16_ln, mmlayout/utils/mmcv_contiguous.py; the
+# figures these runs gave before the fix are void.) Short runs of image-only detectors on the text-decided synthetic
 # pages, each differing from the tiny LayoutLMv3 (or from the CNN) in one
 # part, all with the same seed, pages, heads and learning-rate schedule
 # (the first ITERS iterations of the 400-iteration one):

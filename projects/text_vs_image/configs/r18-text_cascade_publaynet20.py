@@ -2,8 +2,9 @@
 # a ResNet-18 gives the maps, the tiny LayoutLMv3MM reads the OCR'd words
 # and gives the text states, TextBoxFusion adds them into the ResNet's
 # stride-4 to 32 maps. Same pages, tokenizer, scales, seed and schedule as
-# layoutmm-tiny_cascade_publaynet20.py, whose tiny ViT does not learn
-# detection from scratch on a CPU budget (README.md). Goal: bbox mAP >= 0.8
+# layoutmm-tiny_cascade_publaynet20.py, whose tiny ViT did not learn
+# detection from scratch on a CPU (README.md; observed while mmcv's CPU
+# RoIAlign misread its maps, not re-run since the fix). Goal: bbox mAP >= 0.8
 # on the same pages.
 #   MODEL=cnn bash projects/text_vs_image/fit_publaynet_samples.sh DIR
 _base_ = [
