@@ -20,6 +20,7 @@ TOKENIZER_CONFIG = 'patch-vqvae_synth-text-decided.py'
 
 def test_configs_found():
     assert CONFIGS == [
+        'layoutlmv3-tiny_pretrain_papers.py',
         'layoutlmv3-tiny_pretrain_synth-text-decided.py',
         'layoutlmv3-tiny_pretrain_synth-text-decided_mim-pooled.py',
         'layoutlmv3-tiny_pretrain_synth-text-decided_mim-vq.py',
