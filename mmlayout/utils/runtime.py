@@ -161,6 +161,15 @@ def cpu_has_native_bf16() -> bool:
     return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
+def _warn_without_native_bf16() -> None:
+    """Log that CPU autocast to bfloat16 is emulated here, where it is."""
+    if not cpu_has_native_bf16():
+        print_log(
+            'This CPU has no native bfloat16 matmul (capability '
+            f'{torch.backends.cpu.get_cpu_capability()}): --amp runs '
+            'slower than float32 here', 'current', logging.WARNING)
+
+
 def enable_amp(cfg: Config, training: bool = True) -> None:
     """Switch training or testing to mixed precision.
 
@@ -169,24 +178,19 @@ def enable_amp(cfg: Config, training: bool = True) -> None:
     which needs no loss scaling. CPUs without native bfloat16 instructions
     (AVX512-BF16 or AMX) emulate it, slower than float32: a warning says so.
     Testing: ``test_cfg.fp16``, under which MMEngine's test loop autocasts
-    to fp16; GPUs only, as mmdet's metrics cannot take the bfloat16
-    predictions of CPU autocast.
+    to fp16 on GPUs and to bfloat16 on CPUs (with the same warning). The
+    detector's heads hand float32 outputs to box decoding, so boxes,
+    predictions and metrics stay float32 (``decode_boxes_in_float32``).
 
     Args:
         cfg (Config): The config; modified in place.
         training (bool): Whether to change the optimizer wrapper (training)
             or the test loop. Defaults to True.
-
-    Raises:
-        ValueError: For testing without CUDA.
     """
     if not training:
-        if not torch.cuda.is_available():
-            raise ValueError(
-                '--amp for testing needs a GPU: on CPU the predictions would '
-                'be bfloat16, which mmdet\'s metrics (numpy) cannot take; '
-                'test without --amp')
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
+        if not torch.cuda.is_available():
+            _warn_without_native_bf16()
         return
     wrapper = cfg.optim_wrapper
     if wrapper.get('type', 'OptimWrapper') in ('AmpOptimWrapper',
@@ -198,8 +202,4 @@ def enable_amp(cfg: Config, training: bool = True) -> None:
     else:
         wrapper.type = 'AutocastOptimWrapper'
         wrapper.setdefault('dtype', 'bfloat16')
-        if not cpu_has_native_bf16():
-            print_log(
-                'This CPU has no native bfloat16 matmul (capability '
-                f'{torch.backends.cpu.get_cpu_capability()}): --amp runs '
-                'slower than float32 here', 'current', logging.WARNING)
+        _warn_without_native_bf16()

@@ -73,14 +73,21 @@ def test_enable_amp_on_cpu_uses_bfloat16_autocast(monkeypatch, native_bf16):
     assert all('slower than float32' in msg for msg in logged)
 
 
-def test_enable_amp_for_testing(monkeypatch):
-    cfg = Config(dict(test_cfg=dict(type='TestLoop')))
-    monkeypatch.setattr('torch.cuda.is_available', lambda: False)
-    with pytest.raises(ValueError, match='needs a GPU'):
+@pytest.mark.parametrize('native_bf16', [True, False])
+def test_enable_amp_for_testing(monkeypatch, native_bf16):
+    # GPUs autocast to fp16, CPUs to bfloat16 (MMEngine's test loop picks
+    # the dtype from the device); emulated bfloat16 is named in the log
+    monkeypatch.setattr('mmlayout.utils.runtime.cpu_has_native_bf16',
+                        lambda: native_bf16)
+    logged = []
+    monkeypatch.setattr('mmlayout.utils.runtime.print_log',
+                        lambda msg, *args: logged.append(msg))
+    for cuda in (False, True):
+        monkeypatch.setattr('torch.cuda.is_available', lambda cuda=cuda: cuda)
+        cfg = Config(dict(test_cfg=dict(type='TestLoop')))
         enable_amp(cfg, training=False)
-    monkeypatch.setattr('torch.cuda.is_available', lambda: True)
-    enable_amp(cfg, training=False)
-    assert cfg.test_cfg == dict(type='TestLoop', fp16=True)
+        assert cfg.test_cfg == dict(type='TestLoop', fp16=True)
+    assert len(logged) == (0 if native_bf16 else 1)
 
 
 def test_cpu_distributed_needs_the_torchrun_environment(monkeypatch):

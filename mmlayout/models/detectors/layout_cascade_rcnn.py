@@ -7,7 +7,7 @@ from mmdet.utils import ConfigType, OptConfigType
 from torch import Tensor
 
 from ...structures import LayoutInputs, word_token_mask
-from ..utils import reads_text
+from ..utils import decode_boxes_in_float32, reads_text
 
 
 @MODELS.register_module()
@@ -34,6 +34,10 @@ class LayoutCascadeRCNN(CascadeRCNN):
     text (``reads_text`` False: ``image_only``, or any mmdet image backbone)
     gets the images and valid shapes only, and no fusion may be configured
     for it.
+
+    Under autocast (``--amp``) the heads' layers run in the reduced
+    precision and hand float32 scores and deltas to box decoding, so the
+    boxes and predictions are float32 (:func:`decode_boxes_in_float32`).
 
     Args:
         backbone (dict): A backbone that takes ``(images, input_ids,
@@ -64,6 +68,7 @@ class LayoutCascadeRCNN(CascadeRCNN):
                 'fusion=None or image_only=False')
         self.fusion = None if fusion is None else MODELS.build(fusion)
         self.pass_valid_shapes = pass_valid_shapes
+        decode_boxes_in_float32(self)
 
     @property
     def with_fusion(self) -> bool:

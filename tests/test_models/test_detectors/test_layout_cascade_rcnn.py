@@ -140,6 +140,26 @@ def test_maps_leave_extract_feat_contiguous(tmp_path):
         assert torch.equal(level, neck_level)
 
 
+def test_autocast_heads_decode_boxes_in_float32(tmp_path):
+    # Under bfloat16 autocast the heads' layers run in bfloat16, but their
+    # outputs reach anchors, decoding and NMS in float32: predictions that
+    # mmdet's metrics can read, and boxes off the bfloat16 grid (4 pixels
+    # apart at coordinates 512-1023).
+    model = build(demo_model_cfg()).eval()
+    head_outputs = []
+    model.roi_head.bbox_head[0].fc_cls.register_forward_hook(
+        lambda module, args, output: head_outputs.append(output.dtype))
+    data = model.data_preprocessor(make_batch(tmp_path), False)
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+        results = model(**data, mode='predict')
+    assert head_outputs and head_outputs[0] == torch.bfloat16
+    for result in results:
+        pred = result.pred_instances
+        assert pred.bboxes.dtype == pred.scores.dtype == torch.float32
+        assert len(pred.bboxes) > 0
+        assert not torch.equal(pred.bboxes, pred.bboxes.bfloat16().float())
+
+
 def test_pages_without_text_and_the_text_switch(tmp_path):
     # a page without OCR lines still trains
     model = build(demo_model_cfg())
