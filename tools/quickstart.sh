@@ -8,8 +8,8 @@
 #      ResNet-18 maps plus a tiny LayoutLMv3MM's text states), the default
 #      because it learns within this CPU schedule, or with MODEL=vit the
 #      tiny text-aware LayoutLMv3 Cascade R-CNN from scratch
-#      (configs/demo/layoutmm-tiny_cascade_synth.py), which does not yet
-#      (projects/layoutlmv3_pretraining/README.md),
+#      (configs/demo/layoutmm-tiny_cascade_synth.py), which learns far less
+#      within this schedule (README.md, "Where it stands"),
 #   4. evaluate it on the held-out pages (COCO bbox AP per class) and draw
 #      its predictions,
 #   5. with IMAGE_ONLY=1 also train and test its image-only twin (with
